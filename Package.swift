@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, from the inside out:
+//   ESUCore  — pure rules core: domain values, catalog, facts, parsers, decisions. No I/O, no clock.
+//   esuctl   — the command-line shell: argument parsing, files, terminal, exit codes.
+let package = Package(
+    name: "esuctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "esuctl", targets: ["esuctl"]),
+        .library(name: "ESUCore", targets: ["ESUCore"]),
+    ],
+    targets: [
+        .target(
+            name: "ESUCore",
+            resources: [.copy("Resources/esu-catalog.json")]
+        ),
+        .executableTarget(
+            name: "esuctl",
+            dependencies: ["ESUCore"]
+        ),
+        .testTarget(
+            name: "ESUCoreTests",
+            dependencies: ["ESUCore"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "esuctlTests",
+            dependencies: ["ESUCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
