@@ -33,13 +33,14 @@ enum Fixture {
                                           partialProductKey: "ABCD\(i + 2)",
                                           licenseStatus: state == .licensed ? .licensed : .notification))
         }
-        return Facts(host: host, collectedAt: try! Timestamp("2026-01-15T09:00:00Z"),
+        return Facts(host: host, collectedAt: collectedAt,
                      os: .init(caption: caption, version: try! OSVersion(version), productType: productType, uiLanguage: "en-US"),
                      hotfixes: kbs.map { Facts.Hotfix(id: kb($0)) },
                      pendingReboot: .init(pending: pending, reasons: pending ? ["CBS RebootPending"] : []),
                      licenses: licenses + extraLicenses, arc: .init(esuEnabled: arc))
     }
 
+    static let collectedAt = try! Timestamp("2026-01-15T09:00:00Z")
     static let prereqs = ["KB5029368", "KB5017220"]
 
     static func context(keys: [Int] = [1, 2, 3], today: String = "2026-01-15", allowRestart: Bool = true) -> DecisionContext {

@@ -18,8 +18,9 @@ public enum WindowsText {
         }
         if bytes.starts(with: [0xFF, 0xFE]) { return (utf16(data.dropFirst(2), littleEndian: true), .utf16LE) }
         if bytes.starts(with: [0xFE, 0xFF]) { return (utf16(data.dropFirst(2), littleEndian: false), .utf16BE) }
-        if let s = String(data: data, encoding: .utf8) { return (s, .utf8) }
+        // Before UTF-8: ASCII in UTF-16LE is also valid UTF-8, full of NULs.
         if looksLikeBOMlessUTF16LE(data) { return (utf16(data, littleEndian: true), .utf16LE) }
+        if let s = String(data: data, encoding: .utf8) { return (s, .utf8) }
         if let s = String(data: data, encoding: .shiftJIS) { return (s, .cp932) }
         return (String(decoding: data, as: UTF8.self), .utf8)
     }

@@ -23,6 +23,7 @@ public enum LicenseChannel: String, Codable, Sendable {
 public struct LicensedYear: Codable, Equatable, Sendable {
     public let year: ESUYear
     public let via: LicenseChannel
+    public init(year: ESUYear, via: LicenseChannel) { self.year = year; self.via = via }
 }
 
 /// What the host is, as far as ESU is concerned.
