@@ -196,3 +196,291 @@ struct SlmgrFixtureTests {
         #expect(SlmgrParser.parse(decoded) == SlmgrReport(serviceVersion: expected.version, products: expected.products))
     }
 }
+
+// MARK: - Status texts
+
+@Suite("slmgr parser: license status")
+struct SlmgrStatusTests {
+    static let table: [(String, LicenseStatus)] = [
+        ("Licensed", .licensed),
+        ("Unlicensed", .unlicensed),
+        ("Initial grace period", .oobGrace),
+        ("Additional grace period (KMS license expired or hardware out of tolerance)", .ootGrace),
+        ("Non-genuine grace period.", .nonGenuineGrace),
+        ("Non-genuine grace period", .nonGenuineGrace),
+        ("Notification", .notification),
+        ("Extended grace period", .extendedGrace),
+        ("LICENSED", .licensed),
+        ("ライセンスされています", .licensed),
+        ("ライセンスされていません", .unlicensed),
+        ("通知", .notification),
+        ("Lizenziert", .unknown),
+        ("Licensed, probably", .unknown),
+        ("Unlicensed?", .unknown),
+        ("ライセンスされて", .unknown),
+    ]
+
+    @Test("status text maps to LicenseStatus and is kept as printed", arguments: table)
+    func statusLine(_ text: String, _ status: LicenseStatus) {
+        let report = SlmgrParser.parse("Name: X\r\nDescription: Y\r\nPartial Product Key: 3V66T\r\nLicense Status: \(text)\r\n")
+        #expect(report.products.count == 1)
+        #expect(report.products.first?.licenseStatus == status)
+        #expect(report.products.first?.licenseStatusText == text)
+    }
+
+    @Test("a status line with no text gives unknown and no text")
+    func emptyStatus() {
+        let p = SlmgrParser.parse("Name: X\nLicense Status:\n").products
+        #expect(p.count == 1)
+        #expect(p.first?.licenseStatus == .unknown)
+        #expect(p.first?.licenseStatusText == nil)
+    }
+
+    static let minutesTable: [(String, Int?)] = [
+        ("Time remaining: 43200 minute(s) (30 day(s))", 43200),
+        ("Timebased activation expiration: 525600 minute(s) (365 day(s))", 525600),
+        ("Volume activation expiration: 259200 minute(s) (180 day(s))", 259200),
+        ("Time remaining: 0 minute(s) (0 day(s))", 0),
+        ("Time remaining: soon", nil),
+    ]
+
+    @Test("grace minutes come from the leading number", arguments: minutesTable)
+    func graceMinutes(_ line: String, _ minutes: Int?) {
+        let p = SlmgrParser.parse("Name: X\nPartial Product Key: 3V66T\nLicense Status: Initial grace period\n\(line)\n").products
+        #expect(p.first?.graceMinutesRemaining == minutes)
+        #expect(p.first?.licenseStatus == .oobGrace)
+    }
+}
+
+// MARK: - Hostile and broken input
+
+@Suite("slmgr parser: malformed input")
+struct SlmgrMalformedTests {
+    @Test("empty and white-space-only text has no products",
+          arguments: ["", "\r\n", "\n\n\n", "   \t  ", "\u{FEFF}", "\r", "\u{3000}\r\n"])
+    func empty(_ text: String) {
+        #expect(SlmgrParser.parse(text) == SlmgrReport(serviceVersion: nil, products: []))
+    }
+
+    @Test("only the version line gives the version and no products",
+          arguments: ["Software licensing service version: 6.3.9600.17809\r\n",
+                      "Software licensing service version: 6.3.9600.17809",
+                      "ソフトウェア ライセンス サービスのバージョン: 6.3.9600.17809\r\n\r\n",
+                      "Version des Softwarelizenzierungsdienstes: 6.3.9600.17809\n"])
+    func versionOnly(_ text: String) {
+        #expect(SlmgrParser.parse(text) == SlmgrReport(serviceVersion: "6.3.9600.17809", products: []))
+    }
+
+    @Test("an slmgr error message is not a product")
+    func errorMessage() {
+        let text = "Error: 0xC004F074 The Software Licensing Service reported that the computer could not be activated.\r\n"
+        #expect(SlmgrParser.parse(text).products.isEmpty)
+    }
+
+    @Test("text cut after the Activation ID line keeps the block with what was printed")
+    func truncatedAfterID() throws {
+        let full = try fixture("en-dlv-all-esu.txt")
+        let cut = try #require(full.range(of: "Activation ID: e3e2690b-931c-4c80-b1ff-dffba8a81988\r\n"))
+        let report = SlmgrParser.parse(String(full[..<cut.upperBound]))
+        #expect(report.products.count == 3)
+        #expect(Array(report.products.prefix(2)) == [Expected.os, Expected.year1])
+        let last = try #require(report.products.last)
+        #expect(last == SlmgrProduct(name: Expected.esu(2), description: Expected.mak, activationId: IDs.year2))
+        #expect(last.license == Facts.License(activationId: IDs.year2, name: Expected.esu(2),
+                                              description: Expected.mak, licenseStatus: .unknown))
+    }
+
+    @Test("text cut in the middle of a value keeps the partial value and invents nothing")
+    func truncatedMidValue() throws {
+        let full = try fixture("en-dlv-single.txt")
+        let cut = try #require(full.range(of: "License Status: Lic"))
+        let p = try #require(SlmgrParser.parse(String(full[..<cut.upperBound])).products.first)
+        #expect(p.licenseStatusText == "Lic")
+        #expect(p.licenseStatus == .unknown)
+        #expect(p.partialProductKey == "3V66T")
+        #expect(p.remainingWindowsRearmCount == nil)
+    }
+
+    @Test("text cut mid-GUID gives no Activation ID")
+    func truncatedMidGUID() throws {
+        let full = try fixture("en-dlv-single.txt")
+        let cut = try #require(full.range(of: "Activation ID: b3ca044e-a358"))
+        let p = try #require(SlmgrParser.parse(String(full[..<cut.upperBound])).products.first)
+        #expect(p.name == Expected.osName)
+        #expect(p.activationId == nil)
+        #expect(p.license == nil)
+    }
+
+    @Test("every prefix of /dlv all parses to a prefix of its products, never more")
+    func everyPrefix() throws {
+        let full = try fixture("en-dlv-all-esu.txt")
+        let complete = SlmgrParser.parse(full).products
+        let chars = Array(full)
+        var prefix = ""
+        for c in chars {
+            prefix.append(c)
+            let got = SlmgrParser.parse(prefix).products
+            #expect(got.count <= complete.count)
+            // All but the last parsed block are complete and exactly right.
+            if got.count >= 2 { #expect(Array(got.dropLast()) == Array(complete.prefix(got.count - 1))) }
+            for (g, w) in zip(got, complete) {
+                if let id = g.activationId { #expect(id == w.activationId) }
+            }
+        }
+    }
+
+    @Test("text starting mid-block keeps the labelled fields it has")
+    func startsMidBlock() {
+        let text = "Activation ID: c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4\r\nApplication ID: 55c92734-d682-4d71-983e-d6ec3f16059f\r\nPartial Product Key: KX7QB\r\nLicense Status: Licensed\r\n"
+        let p = SlmgrParser.parse(text).products
+        #expect(p == [SlmgrProduct(activationId: IDs.year1, applicationId: IDs.app, partialProductKey: "KX7QB",
+                                   licenseStatus: .licensed, licenseStatusText: "Licensed")])
+    }
+
+    @Test("a malformed Activation ID is dropped, not guessed")
+    func badGUID() {
+        let p = SlmgrParser.parse("Name: X\nActivation ID: c0a2ea62-12ad-435b-ab4f-c9bfab48dbcZ\nLicense Status: Licensed\n").products
+        #expect(p.count == 1)
+        #expect(p.first?.activationId == nil)
+        #expect(p.first?.licenseStatus == .licensed)
+    }
+
+    @Test("upper-case and braced GUIDs are read lower-case")
+    func guidCase() {
+        let p = SlmgrParser.parse("Name: X\nActivation ID: {C0A2EA62-12AD-435B-AB4F-C9BFAB48DBC4}\nApplication ID: 55C92734-D682-4D71-983E-D6EC3F16059F\n").products
+        #expect(p.first?.activationId?.value == "c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")
+        #expect(p.first?.applicationId == IDs.app)
+    }
+
+    /// A fixed byte pattern (a linear congruential sequence with a constant seed): deterministic noise.
+    static func garbage(count: Int, seed: UInt32) -> [UInt8] {
+        var x = seed
+        return (0..<count).map { _ in x = x &* 1_664_525 &+ 1_013_904_223; return UInt8(truncatingIfNeeded: x >> 24) }
+    }
+
+    @Test("binary garbage decoded lossily has no products", arguments: [UInt32(1), 42, 0xDEAD_BEEF])
+    func binaryGarbage(_ seed: UInt32) {
+        let text = String(decoding: Self.garbage(count: 256 * 1024, seed: seed), as: UTF8.self)
+        let report = SlmgrParser.parse(text)
+        #expect(report.products.isEmpty)
+        #expect(report.serviceVersion == nil)
+    }
+
+    @Test("garbage around a real block does not disturb it")
+    func garbageAround() throws {
+        let noise = String(decoding: Self.garbage(count: 64 * 1024, seed: 7).map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
+        let text = noise + "\r\n\r\n" + (try fixture("en-dlv-single.txt")) + "\r\n" + noise
+        let report = SlmgrParser.parse(text)
+        #expect(report.products == [Expected.os])
+    }
+
+    @Test("NUL bytes and control characters inside lines do not crash")
+    func controlCharacters() {
+        let text = "Name: Win\u{0}dows\r\nDescription: \u{1B}[31mred\r\nLicense Status: Licensed\u{7}\r\n"
+        let p = SlmgrParser.parse(text).products
+        #expect(p.count == 1)
+        #expect(p.first?.name == "Win\u{0}dows")
+        #expect(p.first?.licenseStatus == .unknown) // the bell character makes it a different text
+    }
+}
+
+// MARK: - Size
+
+@Suite("slmgr parser: size", .serialized)
+struct SlmgrSizeTests {
+    @Test("a 50 MB /dlv all parses linearly and completely")
+    func fiftyMegabytes() throws {
+        let block = try fixture("en-dlv-all-esu.txt")
+        let body = String(block.drop { $0 != "N" }) // without the version line
+        let copies = 50 * 1024 * 1024 / body.utf8.count + 1
+        let text = block + String(repeating: body, count: copies)
+        #expect(text.utf8.count >= 50 * 1024 * 1024)
+        let clock = ContinuousClock()
+        var report = SlmgrReport()
+        let elapsed = clock.measure { report = SlmgrParser.parse(text) }
+        #expect(report.serviceVersion == "6.3.9600.17809")
+        #expect(report.products.count == 4 * (copies + 1))
+        #expect(report.products.last == Expected.year3NotInUse)
+        #expect(report.products[4 * copies + 1] == Expected.year1)
+        // About 2.5 s in a debug build here; the bound leaves room for a busy 2-core machine while
+        // still failing on anything quadratic (which would take minutes at this size).
+        #expect(elapsed < .seconds(15), "took \(elapsed)")
+    }
+
+    @Test("a single 10 MB line without newlines has no products and returns quickly")
+    func tenMegabyteLine() {
+        let text = String(repeating: "Name: Windows(R) ", count: 10 * 1024 * 1024 / 17 + 1)
+        let clock = ContinuousClock()
+        var report = SlmgrReport()
+        let elapsed = clock.measure { report = SlmgrParser.parse(text) }
+        #expect(report.products.isEmpty)
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
+    }
+
+    @Test("a 10 MB line between real blocks is skipped without losing them")
+    func hugeLineBetweenBlocks() throws {
+        let single = try fixture("en-dlv-single.txt")
+        let text = single + String(repeating: "x", count: 10 * 1024 * 1024) + "\r\n\r\n" + String(single.drop { $0 != "N" })
+        let report = SlmgrParser.parse(text)
+        #expect(report.products == [Expected.os, Expected.os])
+    }
+}
+
+// MARK: - Conversion and encoding
+
+@Suite("slmgr parser: facts and JSON")
+struct SlmgrConversionTests {
+    @Test("license fills Facts.License from a /dlv block")
+    func licenseFromDlv() throws {
+        let l = try #require(Expected.year1.license)
+        #expect(l == Facts.License(activationId: IDs.year1, applicationId: IDs.app, name: Expected.esu(1),
+                                   description: Expected.mak, partialProductKey: "KX7QB", licenseStatus: .licensed))
+        let unused = try #require(Expected.year2NotInUse.license)
+        #expect(unused.partialProductKey == nil)
+        #expect(unused.licenseStatus == .unlicensed)
+    }
+
+    @Test("license is nil without an Activation ID (/dli)")
+    func licenseFromDli() throws {
+        let report = SlmgrParser.parse(try fixture("en-dli.txt"))
+        #expect(report.products.count == 1)
+        #expect(report.products[0].license == nil)
+        #expect(report.licenses.isEmpty)
+    }
+
+    @Test("report finds ESU products by Activation ID")
+    func lookup() throws {
+        let report = SlmgrParser.parse(try fixture("ja-dlv-all.txt"))
+        #expect(report.product(activationId: IDs.year1)?.licenseStatus == .notification)
+        #expect(report.product(activationId: IDs.year2)?.licenseNotInUse == true)
+        #expect(report.product(activationId: IDs.year3) == nil)
+        #expect(report.licenses.map(\.activationId) == [IDs.os, IDs.year1, IDs.year2])
+    }
+
+    @Test("JSON uses the agreed key names, status as its raw value, nulls for absent values")
+    func jsonKeys() throws {
+        let data = try JSONEncoder().encode(Expected.year2NotInUse)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(object.keys) == ["name", "description", "activationId", "applicationId", "extendedPID",
+                                     "productKeyChannel", "installationID", "partialProductKey", "licenseStatus",
+                                     "licenseStatusText", "remainingWindowsRearmCount", "remainingSKURearmCount",
+                                     "graceMinutesRemaining", "notificationReason", "trustedTime", "licenseNotInUse"])
+        #expect(object["licenseStatus"] as? String == "unlicensed")
+        #expect(object["activationId"] as? String == "e3e2690b-931c-4c80-b1ff-dffba8a81988")
+        #expect(object["partialProductKey"] is NSNull)
+    }
+
+    @Test("a report survives a JSON round trip", arguments: FixtureCase.all)
+    func roundTrip(_ c: FixtureCase) throws {
+        let report = SlmgrParser.parse(try fixture(c.file))
+        let back = try JSONDecoder().decode(SlmgrReport.self, from: try JSONEncoder().encode(report))
+        #expect(back == report)
+    }
+
+    @Test("a product's JSON decodes into Facts.License")
+    func decodesAsFactsLicense() throws {
+        let data = try JSONEncoder().encode(Expected.os)
+        let l = try JSONDecoder().decode(Facts.License.self, from: data)
+        #expect(l == Expected.os.license)
+    }
+}

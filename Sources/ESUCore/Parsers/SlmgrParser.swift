@@ -47,22 +47,55 @@ public enum SlmgrParser {
     }
 
     /// One physical line, split into label and value at its first `:` or `：`.
+    /// Works on the bytes so that a long run of lines costs no Foundation calls per line.
     struct Line {
         enum Kind { case blank, noise, indented, sentence(String), labelled(label: String, value: String) }
         let kind: Kind
 
-        init(_ bytes: UnsafeBufferPointer<UInt8>) {
-            guard bytes.count <= SlmgrParser.maxLineBytes else { kind = .noise; return }
-            let text = String(decoding: bytes, as: UTF8.self)
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { kind = .blank; return }
-            if let first = bytes.first, first == 0x20 || first == 0x09 { kind = .indented; return }
-            guard let colon = trimmed.firstIndex(where: { $0 == ":" || $0 == "：" }) else {
-                kind = .sentence(trimmed); return
+        init(_ b: UnsafeBufferPointer<UInt8>) {
+            guard b.count <= SlmgrParser.maxLineBytes else { kind = .noise; return }
+            let (lo, hi) = Line.trim(b, 0, b.count)
+            if lo == hi { kind = .blank; return }
+            if b[0] == 0x20 || b[0] == 0x09 { kind = .indented; return }
+            let base = b.baseAddress!
+            var colon = memchr(base + lo, 0x3A, hi - lo).map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? -1
+            var colonLength = 1
+            // A full-width colon (EF BC 9A) before the first ASCII one wins.
+            var i = lo
+            let limit = colon < 0 ? hi : colon
+            while i < limit, let p = memchr(base + i, 0xEF, limit - i) {
+                let at = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
+                if at + 2 < hi, b[at + 1] == 0xBC, b[at + 2] == 0x9A { colon = at; colonLength = 3; break }
+                i = at + 1
             }
-            let label = trimmed[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            kind = label.isEmpty ? .sentence(trimmed) : .labelled(label: label, value: value)
+            let (labelLo, labelHi) = colon < 0 ? (lo, lo) : Line.trim(b, lo, colon)
+            guard colon >= 0, labelLo < labelHi else {
+                kind = .sentence(String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self))
+                return
+            }
+            let (valueLo, valueHi) = Line.trim(b, colon + colonLength, hi)
+            kind = .labelled(label: String(decoding: UnsafeBufferPointer(rebasing: b[labelLo..<labelHi]), as: UTF8.self),
+                             value: String(decoding: UnsafeBufferPointer(rebasing: b[valueLo..<valueHi]), as: UTF8.self))
+        }
+
+        /// Narrows `lo..<hi` past ASCII blanks, NBSP (C2 A0) and the ideographic space (E3 80 80).
+        static func trim(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> (Int, Int) {
+            var lo = lo, hi = hi
+            while lo < hi {
+                let c = b[lo]
+                if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0B || c == 0x0C { lo += 1 }
+                else if c == 0xC2, lo + 1 < hi, b[lo + 1] == 0xA0 { lo += 2 }
+                else if c == 0xE3, lo + 2 < hi, b[lo + 1] == 0x80, b[lo + 2] == 0x80 { lo += 3 }
+                else { break }
+            }
+            while hi > lo {
+                let c = b[hi - 1]
+                if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0B || c == 0x0C { hi -= 1 }
+                else if c == 0xA0, hi - 2 >= lo, b[hi - 2] == 0xC2 { hi -= 2 }
+                else if c == 0x80, hi - 3 >= lo, b[hi - 3] == 0xE3, b[hi - 2] == 0x80 { hi -= 3 }
+                else { break }
+            }
+            return (lo, hi)
         }
     }
 
@@ -88,6 +121,26 @@ public enum SlmgrParser {
         var block: Block?
         var afterBlank = false
         var sawContent = false
+        /// Labels repeat in every block; normalising one (NFKC) is costly, so each distinct label is
+        /// looked up once. Bounded so that garbage with endless distinct labels cannot grow it.
+        var labelMemo: [String: SlmgrField?] = [:]
+        var sentenceMemo: [String: Bool] = [:]
+        var guids = GUIDCache()
+        static let memoLimit = 512
+
+        mutating func field(for label: String) -> SlmgrField? {
+            if let hit = labelMemo[label] { return hit }
+            let field = SlmgrVocabulary.labels[SlmgrVocabulary.labelKey(label)]
+            if labelMemo.count < State.memoLimit { labelMemo[label] = field }
+            return field
+        }
+
+        mutating func isNotInUse(_ sentence: String) -> Bool {
+            if let hit = sentenceMemo[sentence] { return hit }
+            let known = SlmgrVocabulary.notInUse.contains(SlmgrVocabulary.statusKey(sentence))
+            if sentenceMemo.count < State.memoLimit { sentenceMemo[sentence] = known }
+            return known
+        }
 
         mutating func finishBlock() {
             if let b = block, b.labelledStart || b.hasEvidence { products.append(b.product) }
@@ -111,7 +164,7 @@ public enum SlmgrParser {
 
         private mutating func sentence(_ s: String) {
             guard var b = block else { return }
-            let known = SlmgrVocabulary.notInUse.contains(SlmgrVocabulary.statusKey(s))
+            let known = isNotInUse(s)
             // Structurally, a label-less line in the key position of a block is the "not in use" sentence.
             let inKeyPosition = b.labelledLines >= 2 && b.product.partialProductKey == nil
                 && b.product.licenseStatusText == nil && !b.product.licenseNotInUse
@@ -124,7 +177,7 @@ public enum SlmgrParser {
         }
 
         private mutating func labelled(_ label: String, _ value: String) {
-            let field = SlmgrVocabulary.labels[SlmgrVocabulary.labelKey(label)]
+            let field = field(for: label)
             let firstContent = !sawContent
             sawContent = true
 
@@ -156,22 +209,22 @@ public enum SlmgrParser {
             }
             block!.labelledLines += 1
             if let field {
-                block!.assign(field, value)
+                block!.assign(field, value, &guids)
             } else {
-                block!.assignByShape(value)
+                block!.assignByShape(value, &guids)
             }
         }
     }
 }
 
 extension SlmgrParser.Block {
-    fileprivate mutating func assign(_ field: SlmgrField, _ value: String) {
+    fileprivate mutating func assign(_ field: SlmgrField, _ value: String, _ guids: inout GUIDCache) {
         let v = value.nilIfEmpty
         switch field {
         case .serviceVersion, .name: break // handled by the caller
         case .description: product.description = v; mark = .description
-        case .activationId: product.activationId = v.flatMap(SlmgrShape.guid); mark = .ids
-        case .applicationId: product.applicationId = v.flatMap(SlmgrShape.guid); mark = .ids
+        case .activationId: product.activationId = v.flatMap { guids.id($0) }; mark = .ids
+        case .applicationId: product.applicationId = v.flatMap { guids.id($0) }; mark = .ids
         case .extendedPID: product.extendedPID = v; mark = .extendedPID
         case .productKeyChannel: product.productKeyChannel = v; mark = .channel
         case .installationID: product.installationID = v; mark = .channel
@@ -197,14 +250,14 @@ extension SlmgrParser.Block {
     }
 
     /// Reads a line whose label is unknown by the shape of its value and its place in the block.
-    fileprivate mutating func assignByShape(_ v: String) {
+    fileprivate mutating func assignByShape(_ v: String, _ guids: inout GUIDCache) {
         guard !v.isEmpty else { return }
         let beforeKey = product.partialProductKey == nil && product.licenseStatusText == nil && !product.licenseNotInUse
         let lower = v.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") { return } // Use License / Validation URL
-        if mark == .name, product.description == nil, SlmgrShape.guid(v) == nil {
+        if mark == .name, product.description == nil, guids.id(v) == nil {
             product.description = v; mark = .description
-        } else if beforeKey, let id = SlmgrShape.guid(v) {
+        } else if beforeKey, let id = guids.id(v) {
             if product.activationId == nil { product.activationId = id; mark = .ids }
             else if product.applicationId == nil { product.applicationId = id; mark = .ids }
         } else if beforeKey, product.extendedPID == nil, SlmgrShape.isExtendedPID(v) {
@@ -230,6 +283,20 @@ extension SlmgrParser.Block {
             }
             mark = .after
         }
+    }
+}
+
+/// The same few GUIDs (the Windows Application ID above all) appear in every block; each distinct
+/// text is validated once. Bounded so that hostile input cannot grow it without limit.
+struct GUIDCache {
+    private var seen: [String: ActivationID] = [:]
+
+    mutating func id(_ text: String) -> ActivationID? {
+        guard SlmgrShape.mayBeGUID(text) else { return nil }
+        if let hit = seen[text] { return hit }
+        guard let id = SlmgrShape.guid(text) else { return nil }
+        if seen.count < 512 { seen[text] = id }
+        return id
     }
 }
 

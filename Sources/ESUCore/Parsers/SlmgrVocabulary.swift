@@ -86,6 +86,12 @@ enum SlmgrVocabulary {
     }
 
     static func status(of text: String) -> LicenseStatus {
+        // The common printed forms first, without normalising.
+        switch text {
+        case "Licensed", "ライセンスされています": return .licensed
+        case "Unlicensed", "ライセンスされていません": return .unlicensed
+        default: break
+        }
         let key = statusKey(text)
         if let s = statuses[key] { return s }
         // Older builds word the reason in brackets differently; the leading words decide.
@@ -97,6 +103,26 @@ enum SlmgrVocabulary {
 /// Shape tests for values, used when a label is not recognised.
 enum SlmgrShape {
     static let keyAlphabet: Set<Character> = ProductKey.alphabet
+
+    /// A cheap test on the bytes: 36 (or 38 with braces) characters, hyphens at the GUID positions.
+    static func mayBeGUID(_ v: String) -> Bool {
+        let u = v.utf8
+        let braced = u.count == 38
+        guard u.count == 36 || braced else { return false }
+        var i = 0
+        for c in u {
+            let j = braced ? i - 1 : i
+            if braced && (i == 0 || i == 37) {
+                if c != (i == 0 ? 0x7B : 0x7D) { return false }
+            } else if j == 8 || j == 13 || j == 18 || j == 23 {
+                if c != 0x2D { return false }
+            } else if !((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)) {
+                return false
+            }
+            i += 1
+        }
+        return true
+    }
 
     static func guid(_ v: String) -> ActivationID? {
         guard v.utf8.count == 36 || v.utf8.count == 38 else { return nil }
