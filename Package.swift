@@ -27,7 +27,7 @@ let package = Package(
         ),
         .testTarget(
             name: "esuctlTests",
-            dependencies: ["ESUCore"]
+            dependencies: ["ESUCore", "esuctl"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -31,7 +31,8 @@ enum ParseCommand: Command {
         guard files.count <= 1 else { throw UsageError.unexpectedArgument(files[1]) }
         switch what {
         case "dlv":
-            throw UsageError.invalidValue(option: "parse", problem: "dlv is not wired yet") // MERGE-SLMGR
+            let text = WindowsText.decode(try Input.read(files.first))
+            Terminal.out(Terminal.json(SlmgrParser.parse(text)))
         case "hotfixes":
             struct Result: Encodable { let hotfixes: [KB] }
             let text = WindowsText.decode(try Input.read(files.first))
