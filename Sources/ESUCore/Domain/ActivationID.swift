@@ -2,7 +2,7 @@ import Foundation
 
 /// A licensing Activation ID (also used for Application IDs): a GUID, compared case-insensitively
 /// and always printed lower-case, the way `slmgr /dlv` prints it.
-public struct ActivationID: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct ActivationID: Hashable, Sendable, CustomStringConvertible, TextualValue {
     public let value: String
 
     public init(_ text: String) throws(DomainError) {
@@ -21,14 +21,5 @@ public struct ActivationID: Hashable, Sendable, CustomStringConvertible, Codable
 
     public var description: String { value }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(value)
-    }
+    public init(text: String) throws(DomainError) { try self.init(text) }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A calendar date without time or zone (`2026-10-13`), as catalog coverage dates are written.
 /// The core never reads a clock: callers turn "now" into a `CalendarDay` (in UTC) at the edge.
-public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertible, TextualValue {
     public let year: Int, month: Int, day: Int
 
     public init(year: Int, month: Int, day: Int) throws(DomainError) {
@@ -50,16 +50,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, CustomStringConvertib
         }
     }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public init(text: String) throws(DomainError) { try self.init(text) }
 }
 
 private func format4(_ n: Int) -> String {

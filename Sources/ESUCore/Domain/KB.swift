@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Windows prints it in several spellings (`KB5017220`, `kb5017220`, `5017220` in DISM package
 /// names); all parse to the same value, which always prints as `KB` + digits.
-public struct KB: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct KB: Hashable, Comparable, Sendable, CustomStringConvertible, TextualValue {
     public let number: UInt32
 
     public init(number: UInt32) { self.number = number }
@@ -27,14 +27,5 @@ public struct KB: Hashable, Comparable, Sendable, CustomStringConvertible, Codab
     public var description: String { "KB\(number)" }
     public static func < (a: KB, b: KB) -> Bool { a.number < b.number }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public init(text: String) throws(DomainError) { try self.init(text) }
 }

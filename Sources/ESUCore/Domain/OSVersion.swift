@@ -2,7 +2,7 @@ import Foundation
 
 /// A Windows version as `major.minor.build` (`6.3.9600`). A fourth component (revision) is accepted
 /// and dropped: eligibility depends on the first three.
-public struct OSVersion: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct OSVersion: Hashable, Comparable, Sendable, CustomStringConvertible, TextualValue {
     public let major: Int, minor: Int, build: Int
 
     public init(major: Int, minor: Int, build: Int) {
@@ -23,14 +23,5 @@ public struct OSVersion: Hashable, Comparable, Sendable, CustomStringConvertible
         (a.major, a.minor, a.build) < (b.major, b.minor, b.build)
     }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public init(text: String) throws(DomainError) { try self.init(text) }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// An instant, written and read as ISO 8601 with a zone (`2026-12-04T09:30:00Z`), as every time
 /// esuctl prints or stores.
-public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, TextualValue, CustomStringConvertible {
     public let date: Date
 
     public init(_ date: Date) { self.date = date }
@@ -34,14 +34,5 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.date < b.date }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        do { try self.init(text) } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
-        }
-    }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public init(text: String) throws(DomainError) { try self.init(text) }
 }
