@@ -3,7 +3,11 @@ import PackageDescription
 
 // Layers, from the inside out:
 //   ESUCore  — pure rules core: domain values, catalog, facts, parsers, decisions. No I/O, no clock.
+//   Digest   — SHA-256 over Debian's libcrypto (system library CCrypto).
+//   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
+//              the PowerShell in agent-scripts/ is embedded at build time by EmbedAgentScripts.
 //   esuctl   — the command-line shell: argument parsing, files, terminal, exit codes.
+//   esuctl-guest — the simulated Windows guest that the tests' sshd runs (shares no code with Agent).
 let package = Package(
     name: "esuctl",
     platforms: [.macOS(.v13)],
@@ -16,14 +20,35 @@ let package = Package(
             name: "ESUCore",
             resources: [.copy("Resources/esu-catalog.json")]
         ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "Digest", dependencies: ["CCrypto"]),
+        .executableTarget(name: "embed-agent-scripts"),
+        .plugin(
+            name: "EmbedAgentScripts",
+            capability: .buildTool(),
+            dependencies: ["embed-agent-scripts"]
+        ),
+        .target(
+            name: "Agent",
+            dependencies: ["ESUCore", "Digest"],
+            plugins: ["EmbedAgentScripts"]
+        ),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore"]
+            dependencies: ["ESUCore", "Agent"]
         ),
         .testTarget(
             name: "ESUCoreTests",
             dependencies: ["ESUCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "ESUCore", "Digest"]
         ),
         .testTarget(
             name: "esuctlTests",

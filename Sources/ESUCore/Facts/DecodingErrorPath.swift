@@ -3,7 +3,7 @@ import Foundation
 extension DecodingError {
     /// The JSON path of the field at fault (`years[1].activationId`) and what is wrong with it,
     /// so that a malformed catalog or facts file can be fixed without reading a stack of types.
-    var fieldAndProblem: (field: String, problem: String) {
+    public var fieldAndProblem: (field: String, problem: String) {
         func path(_ keys: [CodingKey]) -> String {
             var out = ""
             for k in keys {

@@ -14,13 +14,18 @@ public struct Facts: Codable, Equatable, Sendable {
     public var licenses: [License]
     public var arc: Arc
     public var evidence: Evidence
+    /// The guest's own clock when it collected, for clock-skew checks (absent in hand-made files).
+    public var guestTime: Timestamp?
+    /// Where `licenses` came from: `wmi`, or `slmgr` when WMI failed and the slmgr text was parsed.
+    public var licenseSource: String?
 
     public init(schema: Int = Facts.currentSchema, host: String, collectedAt: Timestamp, os: OperatingSystem,
                 hotfixes: [Hotfix], pendingReboot: PendingReboot, licenses: [License],
-                arc: Arc = Arc(esuEnabled: false), evidence: Evidence = Evidence(slmgrDlv: nil)) {
+                arc: Arc = Arc(esuEnabled: false), evidence: Evidence = Evidence(slmgrDlv: nil),
+                guestTime: Timestamp? = nil, licenseSource: String? = nil) {
         self.schema = schema; self.host = host; self.collectedAt = collectedAt; self.os = os
         self.hotfixes = hotfixes; self.pendingReboot = pendingReboot; self.licenses = licenses
-        self.arc = arc; self.evidence = evidence
+        self.arc = arc; self.evidence = evidence; self.guestTime = guestTime; self.licenseSource = licenseSource
     }
 
     public struct OperatingSystem: Codable, Equatable, Sendable {

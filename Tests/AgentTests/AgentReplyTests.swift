@@ -1,0 +1,118 @@
+import Agent
+import ESUCore
+import Foundation
+import Testing
+
+@Suite struct AgentReplyTests {
+    let activate = AgentVerb.activate(try! ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4"))
+
+    func reply(_ json: String) -> Data { Data(json.utf8) }
+
+    @Test func success() throws {
+        let r = try AgentReply.parse(stdout: reply(#"{"protocol":1,"agent":"1.0.0","verb":"activate","ok":true,"data":{"activationId":"c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4","licenseStatus":"licensed"},"error":null}"#),
+                                     exitStatus: 0, expecting: activate)
+        struct Activated: Decodable { let activationId: ActivationID; let licenseStatus: LicenseStatus }
+        let a = try r.decode(Activated.self)
+        #expect(a.licenseStatus == .licensed)
+        #expect(r.agentVersion == "1.0.0")
+    }
+
+    @Test func windowsErrorCarriesCodeAndRemedy() {
+        let data = reply(#"{"protocol":1,"agent":"1.0.0","verb":"activate","ok":false,"data":null,"error":{"code":"0xC004C008","text":"The activation server reported that the product key has exceeded its unlock limit."}}"#)
+        do {
+            _ = try AgentReply.parse(stdout: data, exitStatus: 1, expecting: activate)
+            Issue.record("accepted an error reply")
+        } catch {
+            guard case .windows(let code, let windowsCode, _) = error else { Issue.record("\(error)"); return }
+            #expect(code == "0xC004C008")
+            #expect(windowsCode == WindowsErrorCode(0xC004C008))
+            #expect(error.description.contains("more activations"))
+        }
+    }
+
+    @Test func bootstrapRejection() {
+        let data = reply(#"{"protocol":1,"agent":null,"verb":null,"ok":false,"data":null,"error":{"code":"hash","text":"agent script hash mismatch"}}"#)
+        #expect(throws: AgentError.protocolRejected(code: "hash", text: "agent script hash mismatch")) {
+            try AgentReply.parse(stdout: data, exitStatus: 2, expecting: activate)
+        }
+    }
+
+    @Test(arguments: [
+        "",
+        "\u{00}\u{ff}garbage",
+        #"{"protocol":1,"agent":"1.0.0","verb":"activate","ok":tr"#,
+        #"{"protocol":2,"agent":"9","verb":"activate","ok":true,"data":null}"#,
+        #"{"protocol":1,"agent":"1","verb":"collect","ok":true,"data":{}}"#,
+        #"{"protocol":1,"agent":"1","verb":"activate"}"#,
+        "'powershell.exe' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
+        "[1, 2, 3]",
+    ])
+    func unusableRepliesAreErrorsNotCrashes(_ text: String) {
+        #expect(throws: AgentError.self) { try AgentReply.parse(stdout: Data(text.utf8), exitStatus: 1, expecting: activate) }
+    }
+
+    @Test func emptyIsNoReply() {
+        #expect(throws: AgentError.noReply(exitStatus: 255)) { try AgentReply.parse(stdout: Data(), exitStatus: 255, expecting: activate) }
+    }
+}
+
+@Suite struct CollectedFactsTests {
+    static let collect = AgentVerb.collect(esuActivationIds: [], windowsApplicationId: try! ActivationID("55c92734-d682-4d71-983e-d6ec3f16059f"))
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func envelope(_ data: [String: Any]) throws -> AgentReply {
+        let object: [String: Any] = ["protocol": 1, "agent": "1.0.0", "verb": "collect", "ok": true, "data": data, "error": NSNull()]
+        return try AgentReply.parse(stdout: JSONSerialization.data(withJSONObject: object), exitStatus: 0, expecting: Self.collect)
+    }
+
+    func sample() throws -> [String: Any] {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("docs/examples/facts/guest-ja-year1.json"))
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        object["host"] = "WIN-GUEST-07"
+        object["collectedAt"] = "2026-01-15T18:00:05+09:00"
+        object["licenseSource"] = "wmi"
+        return object
+    }
+
+    @Test func inventoryNameAndControllerClockWin() throws {
+        let now = try Timestamp("2026-01-15T09:00:00Z")
+        let facts = try CollectedFacts.facts(from: envelope(sample()), host: "fs-ja01", collectedAt: now)
+        #expect(facts.host == "fs-ja01")
+        #expect(facts.collectedAt == now)
+        #expect(facts.guestTime == (try Timestamp("2026-01-15T09:00:05Z")))
+        #expect(facts.licenseSource == "wmi")
+        #expect(facts.licenses.count == 4)
+    }
+
+    @Test func brokenWMIFallsBackOnTheSlmgrText() throws {
+        var object = try sample()
+        object["licenses"] = NSNull()
+        object["licenseSource"] = "wmi-failed"
+        let dlv = try String(contentsOf: Self.root.appendingPathComponent("Tests/ESUCoreTests/Fixtures/slmgr/ja-dlv-all.txt"), encoding: .utf8)
+        object["evidence"] = ["slmgrDlv": dlv]
+        let facts = try CollectedFacts.facts(from: envelope(object), host: "fs-ja01", collectedAt: Timestamp("2026-01-15T09:00:00Z"))
+        #expect(facts.licenseSource == "slmgr")
+        let year1 = try #require(facts.license(try ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")))
+        #expect(year1.licenseStatus == SlmgrParser.parse(dlv).product(activationId: year1.activationId)?.licenseStatus)
+    }
+
+    @Test func brokenWMIWithoutSlmgrTextIsAnError() throws {
+        var object = try sample()
+        object["licenses"] = NSNull()
+        object["evidence"] = ["slmgrDlv": NSNull()]
+        #expect(throws: AgentError.self) { try CollectedFacts.facts(from: envelope(object), host: "x", collectedAt: Timestamp("2026-01-15T09:00:00Z")) }
+    }
+
+    @Test func malformedFactsNameTheField() throws {
+        var object = try sample()
+        var os = object["os"] as! [String: Any]
+        os["version"] = "6.3"
+        object["os"] = os
+        do {
+            _ = try CollectedFacts.facts(from: envelope(object), host: "x", collectedAt: Timestamp("2026-01-15T09:00:00Z"))
+            Issue.record("accepted bad facts")
+        } catch {
+            #expect("\(error)".contains("os.version"))
+        }
+    }
+}

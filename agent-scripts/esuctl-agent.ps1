@@ -1,0 +1,2 @@
+param([string]$RequestJson, [string]$Secret)
+# placeholder until the agent lands
