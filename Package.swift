@@ -6,6 +6,7 @@ import PackageDescription
 //   Digest   — SHA-256 over Debian's libcrypto (system library CCrypto).
 //   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
 //              the PowerShell in agent-scripts/ is embedded at build time by EmbedAgentScripts.
+//   Lab      — `esuctl lab`: a simulated fleet behind real sshd processes on loopback.
 //   esuctl   — the command-line shell: argument parsing, files, terminal, exit codes.
 //   esuctl-guest — the simulated Windows guest that the tests' sshd runs (shares no code with Agent).
 let package = Package(
@@ -37,9 +38,10 @@ let package = Package(
             dependencies: ["ESUCore", "Digest"],
             plugins: ["EmbedAgentScripts"]
         ),
+        .target(name: "Lab", dependencies: ["ESUCore", "Digest"]),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore", "Agent"]
+            dependencies: ["ESUCore", "Agent", "Lab"]
         ),
         .testTarget(
             name: "ESUCoreTests",
