@@ -6,6 +6,7 @@ import PackageDescription
 //   Digest   — SHA-256 over Debian's libcrypto (system library CCrypto).
 //   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
 //              the PowerShell in agent-scripts/ is embedded at build time by EmbedAgentScripts.
+//   Audit    — the append-only, hash-chained audit log and its verification.
 //   Lab      — `esuctl lab`: a simulated fleet behind real sshd processes on loopback.
 //   esuctl   — the command-line shell: argument parsing, files, terminal, exit codes.
 //   esuctl-guest — the simulated Windows guest that the tests' sshd runs (shares no code with Agent).
@@ -39,14 +40,19 @@ let package = Package(
             plugins: ["EmbedAgentScripts"]
         ),
         .target(name: "Lab", dependencies: ["ESUCore", "Digest"]),
+        .target(name: "Audit", dependencies: ["Digest"]),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore", "Agent", "Lab"]
+            dependencies: ["ESUCore", "Agent", "Lab", "Audit"]
         ),
         .testTarget(
             name: "ESUCoreTests",
             dependencies: ["ESUCore"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: ["Audit", "Digest"]
         ),
         .testTarget(
             name: "AgentTests",
