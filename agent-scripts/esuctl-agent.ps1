@@ -209,7 +209,7 @@ function ConvertFrom-QfeDate([string]$Text) {
             $m = $d
             $d = $tmp
         }
-        try { return Format-Day (New-Object DateTime ([int]$Matches[3]), $m, $d) } catch { return $null }
+        try { return Format-Day (New-Object DateTime -ArgumentList @([int]$Matches[3], $m, $d)) } catch { return $null }
     }
     $formats = [string[]]@('yyyy-MM-dd', 'yyyy/MM/dd', 'yyyyMMdd', 'yyyy-M-d', 'yyyy/M/d')
     if ([datetime]::TryParseExact($t, $formats, $Invariant, $styles, [ref]$parsed)) { return Format-Day $parsed }
