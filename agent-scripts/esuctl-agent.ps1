@@ -481,9 +481,11 @@ function Invoke-InstallPackage($Request) {
     if (-not ($kb -is [string]) -or $kb -notmatch '^[Kk][Bb]\d{1,10}$') { return New-Failure 'args' 'kb must look like KB5017220' }
     $kb = $kb.ToUpperInvariant()
     if (-not ($sha -is [string]) -or $sha -notmatch '^[0-9a-fA-F]{64}$') { return New-Failure 'args' 'sha256 must be 64 hex digits' }
+    # A relative path is where the controller's SFTP upload landed: the SSH user's home.
+    if (($path -is [string]) -and $path -notmatch '^([A-Za-z]:|[\\/])') { $path = Join-Path $env:USERPROFILE $path }
     # The path goes into a program's argument string, so it must not be able to close our quotes.
     if (-not ($path -is [string]) -or $path -notmatch '^[A-Za-z]:\\[^"*?<>|\r\n]+\.msu$') {
-        return New-Failure 'args' 'path must be an absolute local path to an .msu file'
+        return New-Failure 'args' 'path must be an .msu file under the home directory or an absolute local path'
     }
     if (-not (Test-Path -LiteralPath $path -PathType Leaf)) { return New-Failure 'not-found' ("file not found: " + $path) }
 
