@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "esuctlTests",
-            dependencies: ["ESUCore", "esuctl"]
+            dependencies: ["ESUCore", "esuctl", "Audit"]
         ),
     ],
     swiftLanguageModes: [.v6]

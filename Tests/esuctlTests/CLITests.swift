@@ -13,11 +13,11 @@ import Testing
         for args in [["--help"], ["-h"], ["help"]] {
             let r = try ESUCtl.run(args)
             #expect(r.status == 0)
-            for name in ["parse", "decide", "explain", "catalog", "lab"] { #expect(r.stdout.contains("  \(name) ")) }
+            for name in ["parse", "decide", "explain", "catalog", "lab", "audit"] { #expect(r.stdout.contains("  \(name) ")) }
         }
     }
 
-    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab"])
+    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)
