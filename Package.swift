@@ -7,6 +7,7 @@ import PackageDescription
 //   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
 //              the PowerShell in agent-scripts/ is embedded at build time by EmbedAgentScripts.
 //   Audit    — the append-only, hash-chained audit log and its verification.
+//   Orchestration — per host: collect, decide, act, verify; with the audit log and host locks.
 //   Lab      — `esuctl lab`: a simulated fleet behind real sshd processes on loopback.
 //   esuctl   — the command-line shell: argument parsing, files, terminal, exit codes.
 //   esuctl-guest — the simulated Windows guest that the tests' sshd runs (shares no code with Agent).
@@ -41,9 +42,10 @@ let package = Package(
         ),
         .target(name: "Lab", dependencies: ["ESUCore", "Digest"]),
         .target(name: "Audit", dependencies: ["Digest"]),
+        .target(name: "Orchestration", dependencies: ["ESUCore", "Agent", "Audit", "Digest"]),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore", "Agent", "Lab", "Audit"]
+            dependencies: ["ESUCore", "Agent", "Lab", "Audit", "Orchestration"]
         ),
         .testTarget(
             name: "ESUCoreTests",

@@ -1,0 +1,27 @@
+import Foundation
+
+/// What one command on a guest gave back.
+public struct RemoteOutput: Sendable {
+    /// nil when the channel closed without an exit status (dropped connection, killed by a signal).
+    public var exitStatus: Int32?
+    public var stdout: Data
+    public var stderr: Data
+
+    public init(exitStatus: Int32?, stdout: Data, stderr: Data) {
+        self.exitStatus = exitStatus; self.stdout = stdout; self.stderr = stderr
+    }
+}
+
+/// One connection to one guest, reused for everything done on it in a run. Implemented over
+/// SSH by the transport; the orchestration never sees libssh2.
+public protocol GuestSession: AnyObject {
+    func run(_ command: String, stdin: Data?, timeout: Double) throws -> RemoteOutput
+    /// Writes `data` to `remotePath` (relative to the login's home) and checks the size.
+    func upload(_ data: Data, to remotePath: String) throws
+    func close()
+}
+
+/// Opens sessions; one per host per run (and again after a restart).
+public protocol GuestConnector: Sendable {
+    func connect(_ host: String) throws -> GuestSession
+}

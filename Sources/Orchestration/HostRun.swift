@@ -1,0 +1,273 @@
+import Agent
+import Audit
+import ESUCore
+import Foundation
+
+/// Works on one host: collect, decide, take the next step, collect again to verify, until the host
+/// is compliant, not applicable or blocked. Every change is recorded (intent, fsynced, before it
+/// runs; result after) — a run killed midway leaves an intent the next run sees, and the next run
+/// starts by collecting, so it never repeats a step blindly.
+public final class HostRun {
+    let host: String
+    let settings: RunSettings
+    let connector: GuestConnector
+    let audit: AuditLog
+    let progress: @Sendable (String, String) -> Void
+    var session: GuestSession?
+
+    public init(host: String, settings: RunSettings, connector: GuestConnector, audit: AuditLog,
+                progress: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
+        self.host = host; self.settings = settings; self.connector = connector; self.audit = audit; self.progress = progress
+    }
+
+    /// Collect and decide only (`collect`, `status`, `sync --dry-run`, `plan`).
+    public func survey() -> HostOutcome {
+        defer { session?.close() }
+        do {
+            let facts = try collect()
+            let decision = Rules.decide(facts, settings.context)
+            return HostOutcome(host: host, result: HostResult(decision.state), decision: decision, facts: facts)
+        } catch let failure as HostFailure {
+            return failure.outcome(host: host)
+        } catch {
+            return HostOutcome(host: host, result: .failed, message: "\(error)")
+        }
+    }
+
+    /// Brings the host to compliance (`sync`, `apply`).
+    public func converge() -> HostOutcome {
+        guard let lock = HostLock(stateDir: settings.stateDir, host: host) else {
+            return HostOutcome(host: host, result: .busy, message: "another esuctl process is working on \(host); run again when it has finished")
+        }
+        defer { lock.release(); session?.close() }
+        var done: [Step] = []
+        var last: Step? = nil
+        var approved = settings.approvedSteps?[host] ?? []
+        do {
+            // The longest real sequence is about ten steps; more means a step keeps not taking effect.
+            for _ in 0..<24 {
+                let facts = try collect()
+                let decision = Rules.decide(facts, settings.context)
+                guard decision.state == .actionRequired, let step = decision.nextStep else {
+                    var outcome = HostOutcome(host: host, result: HostResult(decision.state), decision: decision, facts: facts, stepsDone: done)
+                    if decision.state == .blocked { outcome.message = [decision.reason, decision.remedy].compactMap { $0 }.joined(separator: "; ") }
+                    return outcome
+                }
+                if settings.dryRun {
+                    return HostOutcome(host: host, result: .actionRequired, decision: decision, facts: facts, stepsDone: done)
+                }
+                if let last, sameStep(last, step) {
+                    throw HostFailure(.failed, "\(step.summary) reported success but collecting again shows it still to do; check the guest by hand (esuctl exec) before running again")
+                }
+                if settings.approvedSteps != nil {
+                    guard let i = approved.firstIndex(where: { sameStep($0, step) }) else {
+                        throw HostFailure(.stale, "the next step, \(step.summary), is not in the approved plan; make a new plan")
+                    }
+                    approved.remove(at: i)
+                }
+                progress(host, step.summary)
+                try execute(step, facts: facts)
+                done.append(step)
+                last = step
+            }
+            throw HostFailure(.failed, "the host did not settle after 24 steps; see `esuctl audit show --host \(host)`")
+        } catch var failure as HostFailure {
+            failure.done = done
+            return failure.outcome(host: host)
+        } catch {
+            var outcome = HostOutcome(host: host, result: .failed, stepsDone: done)
+            outcome.message = "\(error)"
+            return outcome
+        }
+    }
+
+    func sameStep(_ a: Step, _ b: Step) -> Bool {
+        if case .restart = a, case .restart = b { return true }
+        return a == b
+    }
+
+    // MARK: - Collect
+
+    func connected() throws -> GuestSession {
+        if let session { return session }
+        do {
+            let s = try connector.connect(host)
+            session = s
+            return s
+        } catch {
+            throw HostFailure(.unreachable, "\(error)")
+        }
+    }
+
+    func collect() throws -> Facts {
+        let verb = AgentVerb.collect(esuActivationIds: settings.catalog.years.map(\.activationId),
+                                     windowsApplicationId: settings.catalog.windowsApplicationId)
+        let (reply, output) = try runAgent(verb, record: false)
+        let facts: Facts
+        do {
+            facts = try CollectedFacts.facts(from: reply, host: host, collectedAt: Timestamp(Date()))
+        } catch {
+            throw HostFailure(.failed, error.description)
+        }
+        let decision = Rules.decide(facts, settings.context)
+        try record(AuditEvent(runId: settings.runId, host: host, event: "collect", exitCode: output.exitStatus,
+                              stdout: output.stdout, detail: "\(decision.state.rawValue): \(decision.nextStep?.summary ?? decision.reason)"))
+        store(facts)
+        return facts
+    }
+
+    func store(_ facts: Facts) {
+        let dir = settings.stateDir.appendingPathComponent("facts")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try? facts.jsonData().write(to: dir.appendingPathComponent("\(host).json"), options: .atomic)
+    }
+
+    // MARK: - Steps
+
+    func execute(_ step: Step, facts: Facts) throws {
+        switch step {
+        case .installSSU(let kb), .installPrep(let kb):
+            let (entry, data) = try payload(kb)
+            let remote = "esuctl-payloads/\(entry.file)"
+            try intent(step, command: "sftp put \(entry.file) \(remote) (sha256 \(entry.sha256))")
+            do { try connected().upload(data, to: remote) } catch {
+                try result(step, code: nil, error: "upload failed: \(error)")
+                throw HostFailure(.failed, "uploading \(entry.file) failed: \(error)")
+            }
+            try result(step, code: nil, error: nil)
+            try agentStep(step, .installPackage(path: "esuctl-payloads\\\(entry.file)", sha256: entry.sha256, kb: kb))
+        case .installKey(let year):
+            guard let key = settings.keys[year] else {
+                throw HostFailure(.blocked, "no key for ESU \(year); add it to the keys file")
+            }
+            try agentStep(step, .installKey(key))
+        case .activate(_, let id):
+            try agentStep(step, .activate(id))
+        case .restart:
+            try restart(step, bootTime: facts.os.lastBootUpTime)
+        }
+    }
+
+    func payload(_ kb: KB) throws -> (PayloadManifest.Entry, Data) {
+        guard let dir = settings.payloadDir, let manifest = settings.manifest else {
+            throw HostFailure(.blocked, "\(kb) must be installed but no payload directory was given; pass --payloads DIR holding the .msu and its SHA256SUMS")
+        }
+        guard let entry = manifest.payload(for: kb) else {
+            throw HostFailure(.blocked, "no payload for \(kb) in \(dir.path)/SHA256SUMS; download the .msu from the Microsoft Update Catalog, put it there and add its sha256sum line")
+        }
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(entry.file).path) else {
+            throw HostFailure(.blocked, "\(entry.file) is listed in SHA256SUMS but cannot be read from \(dir.path)")
+        }
+        guard SHA256Hex.of(data) == entry.sha256 else {
+            throw HostFailure(.blocked, "\(entry.file) does not match its SHA256SUMS hash; download it again")
+        }
+        return (entry, data)
+    }
+
+    func agentStep(_ step: Step, _ verb: AgentVerb) throws {
+        let (_, _) = try runAgent(verb, record: true, step: step)
+    }
+
+    /// Runs the agent once. With `record`, the step's intent is on disk before the command is sent.
+    @discardableResult
+    func runAgent(_ verb: AgentVerb, record: Bool, step: Step? = nil) throws -> (AgentReply, RemoteOutput) {
+        let invocation = AgentInvocation(verb)
+        if record, let step { try intent(step, command: invocation.auditCommand) }
+        let output: RemoteOutput
+        do {
+            output = try connected().run(invocation.commandLine, stdin: invocation.stdin, timeout: settings.commandTimeout)
+        } catch {
+            if record, let step { try result(step, code: nil, error: "\(error)") }
+            throw HostFailure(session == nil ? .unreachable : .failed, "\(verb.name): \(error)")
+        }
+        let reply: AgentReply
+        do {
+            reply = try AgentReply.parse(stdout: output.stdout, exitStatus: output.exitStatus, expecting: verb)
+        } catch {
+            var windowsCode: String? = nil
+            var outcome = HostResult.failed
+            if case .windows(let code, _, _) = error {
+                windowsCode = code
+                // Codes whose remedy is the operator's (a new key, more activations) block the host.
+                if let known = try? ErrorKnowledge.explain(code), known.retry == .afterRemedy { outcome = .blocked }
+            }
+            if record, let step { try result(step, output: output, code: windowsCode, error: error.description) }
+            var failure = HostFailure(outcome, "\(verb.name): \(error.description)")
+            failure.windowsCode = windowsCode
+            throw failure
+        }
+        if record, let step { try result(step, output: output, code: nil, error: nil) }
+        return (reply, output)
+    }
+
+    /// Restarts the guest and waits for it to come back with a new boot time.
+    func restart(_ step: Step, bootTime: Timestamp?) throws {
+        guard case .restart(let reason) = step else { return }
+        try runAgent(.restart(delaySeconds: 2, reason: "esuctl: \(reason)".prefix(200).description), record: true, step: step)
+        session?.close()
+        session = nil
+        let deadline = Date().addingTimeInterval(settings.restartTimeout)
+        var wait = 0.2
+        var lastError = "no answer"
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: min(wait, max(0, deadline.timeIntervalSinceNow)))
+            wait = min(wait * 1.5, 2)
+            do {
+                let facts = try collect()
+                if facts.os.lastBootUpTime != bootTime || bootTime == nil { return }
+                lastError = "still running since \(bootTime.map(\.description) ?? "?")"
+                session?.close()
+                session = nil
+            } catch let failure as HostFailure {
+                lastError = failure.message
+                session?.close()
+                session = nil
+            }
+        }
+        try record(AuditEvent(runId: settings.runId, host: host, event: "restart.timeout", step: step.summary, detail: lastError))
+        throw HostFailure(.unreachable, "the guest did not come back from its restart within \(Int(settings.restartTimeout)) s (\(lastError)); check it on the Hyper-V host")
+    }
+
+    // MARK: - Audit
+
+    func record(_ e: AuditEvent) throws {
+        do { try audit.append(e) } catch {
+            throw HostFailure(.failed, error.description)
+        }
+    }
+
+    func intent(_ step: Step, command: String) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: step.summary, command: command))
+    }
+
+    func result(_ step: Step, output: RemoteOutput? = nil, code: String?, error: String?) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: step.summary,
+                              exitCode: output?.exitStatus, windowsCode: code, stdout: output?.stdout, stderr: output?.stderr,
+                              detail: error ?? "ok"))
+    }
+}
+
+/// A host-level failure, carried up to the outcome.
+struct HostFailure: Error {
+    var result: HostResult
+    var message: String
+    var windowsCode: String?
+    var done: [Step] = []
+
+    init(_ result: HostResult, _ message: String) { self.result = result; self.message = message }
+
+    func outcome(host: String) -> HostOutcome {
+        HostOutcome(host: host, result: result, stepsDone: done, message: message, windowsCode: windowsCode)
+    }
+}
+
+extension HostResult {
+    init(_ state: HostState) {
+        switch state {
+        case .compliant: self = .compliant
+        case .notApplicable: self = .notApplicable
+        case .actionRequired: self = .actionRequired
+        case .blocked: self = .blocked
+        }
+    }
+}
