@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "esuctl", targets: ["esuctl"]),
+        .executable(name: "esuctl-guest", targets: ["esuctl-guest"]),
         .library(name: "ESUCore", targets: ["ESUCore"]),
     ],
     targets: [
@@ -46,6 +47,14 @@ let package = Package(
         .executableTarget(
             name: "esuctl",
             dependencies: ["ESUCore", "Agent", "Lab", "Audit", "Orchestration"]
+        ),
+        // The guest simulator: Foundation only, never ESUCore, so a protocol bug cannot hide in shared code.
+        .executableTarget(
+            name: "esuctl-guest"
+        ),
+        .testTarget(
+            name: "GuestSimulatorTests",
+            dependencies: ["esuctl-guest"]
         ),
         .testTarget(
             name: "ESUCoreTests",
