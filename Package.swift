@@ -3,7 +3,11 @@ import PackageDescription
 
 // Layers, from the inside out:
 //   ESUCore  — pure rules core: domain values, catalog, facts, parsers, decisions. No I/O, no clock.
-//   Digest   — SHA-256 over Debian's libcrypto (system library CCrypto).
+//   Inventory    — pure parsing of Ansible INI inventories and --limit patterns. Foundation only.
+//   CLibSSH2, CCrypto — system libraries (Debian libssh2-1-dev, libssl-dev).
+//   Digest   — SHA-256 over libcrypto, for everything but the transport's internals.
+//   SSHTransport — SSH sessions over libssh2: connect, host keys, auth, exec, SFTP. No C type is public.
+//   Fleet        — runs work on many hosts on dedicated threads with bounded concurrency; `exec` command.
 //   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
 //              the PowerShell in agent-scripts/ is embedded at build time by EmbedAgentScripts.
 //   Audit    — the append-only, hash-chained audit log and its verification.
@@ -24,12 +28,26 @@ let package = Package(
             name: "ESUCore",
             resources: [.copy("Resources/esu-catalog.json")]
         ),
+        .target(name: "Inventory"),
+        .systemLibrary(
+            name: "CLibSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
         .systemLibrary(
             name: "CCrypto",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "Digest", dependencies: ["CCrypto"]),
+        .target(
+            name: "SSHTransport",
+            dependencies: ["CLibSSH2", "CCrypto"]
+        ),
+        .target(
+            name: "Fleet",
+            dependencies: ["SSHTransport", "Inventory"]
+        ),
         .executableTarget(name: "embed-agent-scripts"),
         .plugin(
             name: "EmbedAgentScripts",
@@ -46,7 +64,7 @@ let package = Package(
         .target(name: "Orchestration", dependencies: ["ESUCore", "Agent", "Audit", "Digest"]),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore", "Agent", "Lab", "Audit", "Orchestration"]
+            dependencies: ["ESUCore", "Agent", "Lab", "Audit", "Orchestration", "SSHTransport", "Inventory", "Fleet"]
         ),
         // The guest simulator: Foundation only, never ESUCore, so a protocol bug cannot hide in shared code.
         .executableTarget(
@@ -68,6 +86,10 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: ["Agent", "ESUCore", "Digest"]
+        ),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["SSHTransport", "Inventory", "Fleet"]
         ),
         .testTarget(
             name: "esuctlTests",

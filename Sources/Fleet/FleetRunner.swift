@@ -1,0 +1,2 @@
+import SSHTransport
+import Inventory
