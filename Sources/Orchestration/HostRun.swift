@@ -45,8 +45,15 @@ public final class HostRun {
         var approved = settings.approvedSteps?[host] ?? []
         do {
             // The longest real sequence is about ten steps; more means a step keeps not taking effect.
-            for _ in 0..<24 {
+            for round in 0..<24 {
                 let facts = try collect()
+                if round == 0, let planned = settings.planInputs?[host] {
+                    let changes = planned.changes(to: DecisionInputs(facts, catalog: settings.catalog))
+                    if !changes.isEmpty {
+                        try record(AuditEvent(runId: settings.runId, host: host, event: "apply.stale", detail: changes.joined(separator: "; ")))
+                        throw HostFailure(.stale, "stale plan: the host changed since the plan was made (\(changes.joined(separator: "; "))); make a new plan")
+                    }
+                }
                 let decision = Rules.decide(facts, settings.context)
                 guard decision.state == .actionRequired, let step = decision.nextStep else {
                     var outcome = HostOutcome(host: host, result: HostResult(decision.state), decision: decision, facts: facts, stepsDone: done)
@@ -173,12 +180,13 @@ public final class HostRun {
     func runAgent(_ verb: AgentVerb, record: Bool, step: Step? = nil) throws -> (AgentReply, RemoteOutput) {
         let invocation = AgentInvocation(verb)
         if record, let step { try intent(step, command: invocation.auditCommand) }
+        let session = try connected()
         let output: RemoteOutput
         do {
-            output = try connected().run(invocation.commandLine, stdin: invocation.stdin, timeout: settings.commandTimeout)
+            output = try session.run(invocation.commandLine, stdin: invocation.stdin, timeout: settings.commandTimeout)
         } catch {
             if record, let step { try result(step, code: nil, error: "\(error)") }
-            throw HostFailure(session == nil ? .unreachable : .failed, "\(verb.name): \(error)")
+            throw HostFailure(.failed, "\(verb.name): \(error)")
         }
         let reply: AgentReply
         do {
@@ -248,13 +256,15 @@ public final class HostRun {
 }
 
 /// A host-level failure, carried up to the outcome.
-struct HostFailure: Error {
+struct HostFailure: Error, CustomStringConvertible {
     var result: HostResult
     var message: String
     var windowsCode: String?
     var done: [Step] = []
 
     init(_ result: HostResult, _ message: String) { self.result = result; self.message = message }
+
+    var description: String { message }
 
     func outcome(host: String) -> HostOutcome {
         HostOutcome(host: host, result: result, stepsDone: done, message: message, windowsCode: windowsCode)

@@ -26,6 +26,12 @@ public struct HostOutcome: Sendable {
     /// What went wrong, for the operator (masked, with the remedy when known).
     public var message: String?
     public var windowsCode: String?
+
+    public init(host: String, result: HostResult, decision: Decision? = nil, facts: Facts? = nil, stepsDone: [Step] = [],
+                message: String? = nil, windowsCode: String? = nil) {
+        self.host = host; self.result = result; self.decision = decision; self.facts = facts
+        self.stepsDone = stepsDone; self.message = message; self.windowsCode = windowsCode
+    }
 }
 
 /// Everything a run needs besides the hosts.
@@ -45,14 +51,18 @@ public struct RunSettings: Sendable {
     public var stateDir: URL
     /// For `apply`: the steps the approved plan lists per host; nil for `sync`.
     public var approvedSteps: [String: [Step]]?
+    /// For `apply`: the decision inputs each host's plan was made from.
+    public var planInputs: [String: DecisionInputs]?
 
     public init(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], keyYears: Set<ESUYear>, payloadDir: URL?,
                 manifest: PayloadManifest?, today: CalendarDay, allowRestart: Bool, dryRun: Bool,
-                commandTimeout: Double, restartTimeout: Double, stateDir: URL, approvedSteps: [String: [Step]]? = nil) {
+                commandTimeout: Double, restartTimeout: Double, stateDir: URL, approvedSteps: [String: [Step]]? = nil,
+                planInputs: [String: DecisionInputs]? = nil) {
         self.runId = runId; self.catalog = catalog; self.keys = keys; self.keyYears = keyYears
         self.payloadDir = payloadDir; self.manifest = manifest; self.today = today
         self.allowRestart = allowRestart; self.dryRun = dryRun; self.commandTimeout = commandTimeout
         self.restartTimeout = restartTimeout; self.stateDir = stateDir; self.approvedSteps = approvedSteps
+        self.planInputs = planInputs
     }
 
     var context: DecisionContext {

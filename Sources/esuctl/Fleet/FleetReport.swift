@@ -1,0 +1,90 @@
+import ESUCore
+import Foundation
+import Orchestration
+
+/// Turns host outcomes into what the operator reads: a table on a terminal, JSON or CSV otherwise.
+enum FleetReport {
+    static func rows(_ outcomes: [HostOutcome], targets: [TargetHost], catalog: Catalog) -> [StatusRow] {
+        let hypervisor = Set(targets.filter(\.isHypervisorHost).map(\.name))
+        return outcomes.map { o in
+            if let facts = o.facts, let decision = o.decision {
+                return StatusRow(facts: facts, decision: decision, catalog: catalog, hypervisorHost: hypervisor.contains(o.host))
+            }
+            return StatusRow(unreachable: o.host, error: o.message ?? o.result.rawValue)
+        }
+    }
+
+    /// A plain table, widths fitted to the content; long reasons are cut on a terminal only.
+    static func table(_ rows: [StatusRow], width: Int?) -> String {
+        let header = ["HOST", "ROLE", "OS", "SSU", "PREP", "RESTART", "ESU", "STATE", "NEXT / REASON", "COLLECTED"]
+        func yn(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "-" }
+        let body = rows.map { r -> [String] in
+            let os = r.os.map { os -> String in
+                let version = os.split(separator: "(").last.map { "(" + $0 } ?? ""
+                let name = os.contains("2019") ? "2019" : os.contains("2012 R2") ? "2012 R2" : os.contains("2012") ? "2012" : "Windows"
+                return "\(name) \(version)\(r.language.map { " " + $0 } ?? "")"
+            } ?? "-"
+            return [r.host, r.role, os, r.ssu ?? "-", yn(r.prepInstalled), yn(r.restartPending),
+                    r.esuYears.isEmpty ? "-" : r.esuYears.joined(separator: ","), r.state,
+                    r.next ?? (r.remedy.map { "\(r.reason); \($0)" } ?? r.reason), r.lastCollected ?? "-"]
+        }
+        let all = [header] + body
+        var widths = (0..<header.count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        if let width {
+            let fixed = widths.enumerated().filter { $0.offset != 8 }.map(\.element).reduce(0, +) + 2 * (header.count - 1)
+            widths[8] = max(20, min(widths[8], width - fixed))
+        }
+        return all.map { row in
+            row.enumerated().map { c, cell in
+                var text = cell
+                if text.count > widths[c] { text = String(text.prefix(widths[c] - 1)) + "…" }
+                return c == row.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func summary(_ rows: [StatusRow]) -> String {
+        let counts = Dictionary(grouping: rows, by: \.state).mapValues(\.count)
+        let order = ["compliant", "notApplicable", "actionRequired", "blocked", "failed", "unreachable", "stale", "busy"]
+        return "\(rows.count) hosts: " + order.compactMap { s in counts[s].map { "\($0) \(s)" } }.joined(separator: ", ")
+    }
+
+    static var terminalWidth: Int? {
+        guard Terminal.stdoutIsTTY else { return nil }
+        var w = winsize()
+        return ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &w) == 0 && w.ws_col > 0 ? Int(w.ws_col) : 120
+    }
+}
+
+/// Progress on stderr: a live line on a terminal, plain lines otherwise.
+final class Progress: @unchecked Sendable {
+    let total: Int
+    var done = 0
+    let lock = NSLock()
+    let live: Bool
+
+    init(total: Int) {
+        self.total = total
+        live = isatty(STDERR_FILENO) == 1
+    }
+
+    func step(_ host: String, _ what: String) {
+        lock.lock(); defer { lock.unlock() }
+        if live {
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(done)/\(total)] \(host): \(what)".utf8))
+        } else {
+            Terminal.err("\(host): \(what)")
+        }
+    }
+
+    func finished(_ host: String, _ result: String) {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        if live {
+            FileHandle.standardError.write(Data("\r\u{1B}[K[\(done)/\(total)] \(host): \(result)".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else {
+            Terminal.err("[\(done)/\(total)] \(host): \(result)")
+        }
+    }
+}
