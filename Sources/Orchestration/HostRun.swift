@@ -14,6 +14,8 @@ public final class HostRun {
     let audit: AuditLog
     let progress: @Sendable (String, String) -> Void
     var session: GuestSession?
+    /// The latest facts and decision, so a failure still reports where the host stood.
+    var latest: (facts: Facts, decision: Decision)?
 
     public init(host: String, settings: RunSettings, connector: GuestConnector, audit: AuditLog,
                 progress: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
@@ -80,7 +82,10 @@ public final class HostRun {
             throw HostFailure(.failed, "the host did not settle after 24 steps; see `esuctl audit show --host \(host)`")
         } catch var failure as HostFailure {
             failure.done = done
-            return failure.outcome(host: host)
+            var outcome = failure.outcome(host: host)
+            outcome.facts = latest?.facts
+            outcome.decision = latest?.decision
+            return outcome
         } catch {
             var outcome = HostOutcome(host: host, result: .failed, stepsDone: done)
             outcome.message = "\(error)"
@@ -117,6 +122,7 @@ public final class HostRun {
             throw HostFailure(.failed, error.description)
         }
         let decision = Rules.decide(facts, settings.context)
+        latest = (facts, decision)
         try record(AuditEvent(runId: settings.runId, host: host, event: "collect", exitCode: output.exitStatus,
                               stdout: output.stdout, detail: "\(decision.state.rawValue): \(decision.nextStep?.summary ?? decision.reason)"))
         store(facts)

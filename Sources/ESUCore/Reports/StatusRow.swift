@@ -6,7 +6,7 @@ public struct StatusRow: Codable, Equatable, Sendable {
     public let host: String
     public let role: String
     /// The decision's state, or `unreachable` when no facts could be had.
-    public let state: String
+    public private(set) var state: String
     public let os: String?
     public let language: String?
     /// The qualifying SSU installed, if any.
@@ -15,9 +15,9 @@ public struct StatusRow: Codable, Equatable, Sendable {
     public let restartPending: Bool?
     /// e.g. ["1 (MAK)", "2 (MAK)"]
     public let esuYears: [String]
-    public let next: String?
-    public let reason: String
-    public let remedy: String?
+    public private(set) var next: String?
+    public private(set) var reason: String
+    public private(set) var remedy: String?
     public let warnings: [String]
     public let lastCollected: String?
 
@@ -60,6 +60,16 @@ public struct StatusRow: Codable, Equatable, Sendable {
         remedy = nil
         warnings = []
         self.lastCollected = lastCollected?.description
+    }
+
+    /// For a host whose run failed after its facts were read: the failure is what the row reports.
+    public func failed(as state: String, _ message: String) -> StatusRow {
+        var copy = self
+        copy.state = state
+        copy.reason = message
+        copy.remedy = nil
+        copy.next = nil
+        return copy
     }
 
     /// Whether this row calls for the operator: 0 fine, 3 needs action, 4 blocked or unreachable.

@@ -8,9 +8,15 @@ enum FleetReport {
         let hypervisor = Set(targets.filter(\.isHypervisorHost).map(\.name))
         return outcomes.map { o in
             if let facts = o.facts, let decision = o.decision {
-                return StatusRow(facts: facts, decision: decision, catalog: catalog, hypervisorHost: hypervisor.contains(o.host))
+                let row = StatusRow(facts: facts, decision: decision, catalog: catalog, hypervisorHost: hypervisor.contains(o.host))
+                // A step that failed after the facts were read: report the failure, not the facts' state.
+                if let message = o.message, o.result.rawValue != decision.state.rawValue {
+                    return row.failed(as: o.result.rawValue, message)
+                }
+                return row
             }
-            return StatusRow(unreachable: o.host, error: o.message ?? o.result.rawValue)
+            let row = StatusRow(unreachable: o.host, error: o.message ?? o.result.rawValue)
+            return o.result == .unreachable ? row : row.failed(as: o.result.rawValue, o.message ?? o.result.rawValue)
         }
     }
 
