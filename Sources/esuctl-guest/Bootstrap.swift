@@ -43,8 +43,12 @@ enum Bootstrap {
 
     /// Standard input split into lines (LF, CR tolerated before it), as `$input` gives them.
     static func stdinLines(_ data: [UInt8]) -> [String] {
-        var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+        // Split on the bytes: a Swift String holds "\r\n" as one Character, which "\n" does not match.
+        var lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).map { line -> String in
+            let l = line.last == 0x0D ? line.dropLast() : line[...]
+            return String(decoding: l, as: UTF8.self)
+        }
         if lines.last == "" { lines.removeLast() }
-        return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        return lines
     }
 }

@@ -54,6 +54,12 @@ struct Options {
     }
 }
 
+// A parent may have left signals blocked (Foundation's Process passes its thread's mask on);
+// a guest must die of SIGTERM/SIGINT like any process, so start with none blocked.
+var emptyMask = sigset_t()
+sigemptyset(&emptyMask)
+sigprocmask(SIG_SETMASK, &emptyMask, nil)
+
 let opts = Options(Array(CommandLine.arguments.dropFirst()))
 guard let lab = opts.lab else { die("--lab LABDIR is required") }
 

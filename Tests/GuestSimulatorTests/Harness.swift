@@ -56,7 +56,7 @@ enum Harness {
         try inPipe.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(5_000) }
-        if p.isRunning { p.terminate(); p.waitUntilExit(); throw TimedOut() }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit(); throw TimedOut() }
         p.waitUntilExit()
         let r = Run(stdout: [UInt8](FileManager.default.contents(atPath: outPath) ?? Data()),
                     stderr: [UInt8](FileManager.default.contents(atPath: errPath) ?? Data()),
