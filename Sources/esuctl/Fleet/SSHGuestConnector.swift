@@ -36,7 +36,7 @@ final class SSHGuestSession: GuestSession {
     }
 
     func upload(_ data: Data, to remotePath: String) throws {
-        throw SSHError.channelFailed(host: session.host, reason: "SFTP upload is not available yet") // TEMP-SFTP
+        try session.upload(data, to: remotePath)
     }
 
     func close() { session.close() }
