@@ -74,8 +74,22 @@ public final class HostRun {
                     }
                     approved.remove(at: i)
                 }
+                let memo = BlockedStep(stateDir: settings.stateDir, host: host)
+                let inputs = DecisionInputs(facts, catalog: settings.catalog)
+                if !settings.retryBlocked, let previous = memo.load(), previous.step == step.summary, previous.inputs == inputs {
+                    var failure = HostFailure(.blocked, "\(step.summary) failed with \(previous.code) at \(previous.time) and the host has not changed since, so it was not tried again: \(previous.message). After the remedy, run with --retry-blocked")
+                    failure.windowsCode = previous.code
+                    throw failure
+                }
                 progress(host, step.summary)
-                try execute(step, facts: facts)
+                do {
+                    try execute(step, facts: facts)
+                    memo.clear()
+                } catch let failure as HostFailure where failure.result == .blocked && failure.windowsCode != nil {
+                    memo.save(.init(step: step.summary, code: failure.windowsCode!, message: failure.message,
+                                    time: Timestamp(Date()).description, inputs: inputs))
+                    throw failure
+                }
                 done.append(step)
                 last = step
             }
@@ -142,12 +156,14 @@ public final class HostRun {
         case .installSSU(let kb), .installPrep(let kb):
             let (entry, data) = try payload(kb)
             let remote = "esuctl-payloads/\(entry.file)"
-            try intent(step, command: "sftp put \(entry.file) \(remote) (sha256 \(entry.sha256))")
+            let upload = "upload \(entry.file) for \(kb)"
+            try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: upload,
+                                  command: "sftp put \(entry.file) \(remote) (sha256 \(entry.sha256))"))
             do { try connected().upload(data, to: remote) } catch {
-                try result(step, code: nil, error: "upload failed: \(error)")
+                try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: upload, detail: "upload failed: \(error)"))
                 throw HostFailure(.failed, "uploading \(entry.file) failed: \(error)")
             }
-            try result(step, code: nil, error: nil)
+            try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: upload, detail: "ok"))
             try agentStep(step, .installPackage(path: "esuctl-payloads\\\(entry.file)", sha256: entry.sha256, kb: kb))
         case .installKey(let year):
             guard let key = settings.keys[year] else {

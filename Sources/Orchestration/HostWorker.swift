@@ -53,6 +53,9 @@ public struct RunSettings: Sendable {
     public var approvedSteps: [String: [Step]]?
     /// For `apply`: the decision inputs each host's plan was made from.
     public var planInputs: [String: DecisionInputs]?
+    /// Try again a step that failed with an error only the operator can fix, although the host
+    /// has not changed since (default: report it blocked without contacting Microsoft again).
+    public var retryBlocked = false
 
     public init(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], keyYears: Set<ESUYear>, payloadDir: URL?,
                 manifest: PayloadManifest?, today: CalendarDay, allowRestart: Bool, dryRun: Bool,

@@ -22,13 +22,15 @@ enum SyncCommand: Command {
       --allow-restart        Restart guests when a restart is needed; else such a host is blocked.
       --restart-timeout DUR  How long to wait for a restarted guest (default 15m).
       --payloads DIR         The .msu files and their SHA256SUMS (sha256sum format).
+      --retry-blocked        Try again a step that failed with an operator-fixable error (such as
+                             an exhausted MAK, 0xC004C008) although the host has not changed since.
 
     \(FleetOptions.help)
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
         if args.wantsHelp { Terminal.out(help); return .ok }
-        let dryRun = args.flag("--dry-run"), yes = args.flag("--yes")
+        let dryRun = args.flag("--dry-run"), yes = args.flag("--yes"), retry = args.flag("--retry-blocked")
         let options = try FleetOptions.parse(&args)
         try args.finish()
         let keys = try options.keys() // validated before any host is touched
@@ -45,7 +47,7 @@ enum SyncCommand: Command {
                 return .actionRequired
             }
         }
-        return try FleetChange.run(options, keys: keys, runEvent: "sync.started", approved: nil, planDigest: nil)
+        return try FleetChange.run(options, keys: keys, runEvent: "sync.started", approved: nil, planDigest: nil, retryBlocked: retry)
     }
 
     /// The dry run: every host's projection from freshly collected facts.
@@ -143,10 +145,10 @@ enum ApplyCommand: Command {
     static func run(_ args: inout Arguments) throws -> ExitStatus {
         if args.wantsHelp { Terminal.out(help); return .ok }
         _ = args.flag("--yes")
-        let files = args.operands()
-        guard files.count == 1 else { throw UsageError.missing("PLAN.json") }
         var options = try FleetOptions.parse(&args)
+        let files = args.operands()
         try args.finish()
+        guard files.count == 1 else { throw UsageError.missing("PLAN.json") }
         let data = try Input.read(files[0])
         let plan = try Plan.load(json: data)
         let catalog = try options.catalog()
@@ -169,7 +171,7 @@ enum ApplyCommand: Command {
 /// The changing half of sync and apply.
 enum FleetChange {
     static func run(_ options: FleetOptions, keys: [ESUYear: ProductKey], runEvent: String, approved: [String: [Step]]?,
-                    planInputs: [String: DecisionInputs]? = nil, planDigest: String?) throws -> ExitStatus {
+                    planInputs: [String: DecisionInputs]? = nil, planDigest: String?, retryBlocked: Bool = false) throws -> ExitStatus {
         let targets = try options.targets()
         let catalog = try options.catalog()
         let audit = AuditLog(url: options.paths.audit)
@@ -177,6 +179,7 @@ enum FleetChange {
         let runId = FleetOptions.newRunId()
         var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, approved: approved)
         base.planInputs = planInputs
+        base.retryBlocked = retryBlocked
         let settings = base
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
