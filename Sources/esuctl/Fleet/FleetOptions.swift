@@ -84,9 +84,15 @@ struct FleetOptions {
     func targets() throws -> [TargetHost] {
         let inventory = try Inventory.load(path: inventoryPath)
         return try inventory.select(limit).map { h in
-            TargetHost(name: h.name, address: h.address, port: h.port ?? 22, user: h.user, keyFile: h.privateKeyFile,
+            TargetHost(name: h.name, address: h.address, port: h.port ?? 22, user: h.user, keyFile: h.privateKeyFile.map(expandTilde),
                        isHypervisorHost: h.variables["esu_role"] == "hyperv-host" || h.groups.contains { $0.lowercased().contains("hyperv") })
         }
+    }
+
+    /// Ansible inventories write key paths as `~/.ssh/...`.
+    func expandTilde(_ path: String) -> String {
+        guard path.hasPrefix("~/") else { return path }
+        return FileManager.default.homeDirectoryForCurrentUser.path + path.dropFirst(1)
     }
 
     func catalog() throws -> Catalog { try Input.catalog(catalogPath) }
