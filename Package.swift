@@ -44,7 +44,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "esuctl",
-            dependencies: ["ESUCore"]
+            dependencies: ["ESUCore", "Fleet"]
         ),
         .testTarget(
             name: "ESUCoreTests",

@@ -156,6 +156,24 @@ final class FleetEnv: @unchecked Sendable {
         #expect(out.contains("\"host\" : \"h001\"") && !out.contains("h002"))
     }
 
+    @Test func acceptNewFromManyThreadsRecordsEachHostOnce() throws {
+        let env = FleetEnv.shared
+        let dir = try makeTempDir("esuctl-kh")
+        let path = dir + "/known_hosts"
+        try "# pre-existing line without trailing newline".write(toFile: path, atomically: true, encoding: .utf8)
+        let ports = Array(env.ports.prefix(16))
+        let targets = ports.map { FleetTarget(name: "p\($0)", address: "127.0.0.1", port: $0, user: ClientKeys.testUser,
+                                              privateKeyFile: ClientKeys.shared.ed25519) }
+        var options = try env.options(parallel: 16)
+        options.connect = ConnectOptions(knownHosts: try KnownHostsStore(path: path), hostKeyPolicy: .acceptNew)
+        let results = FleetRunner(options: options).runBlocking(targets) { (s, _) throws(SSHError) in s.hostKeyFingerprint }
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 17)
+        #expect(Set(lines.dropFirst()) == Set(env.servers.map { $0.knownHostsLines() }.joined().split(separator: "\n").filter { l in
+            ports.contains { l.hasPrefix("[127.0.0.1]:\($0) ") } }))
+    }
+
     @Test func usageErrors() {
         #expect(throws: ExecCommand.UsageError.self) { try ExecCommand.parse(["-i", "x"]) }
         #expect(throws: ExecCommand.UsageError.self) { try ExecCommand.parse(["--password", "hunter2", "--", "true"]) }
