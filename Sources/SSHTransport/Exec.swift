@@ -131,7 +131,10 @@ extension SSHSession {
                         continue
                     }
                     if Int32(n) == LIBSSH2_ERROR_EAGAIN { drained = false; break }
-                    if n < 0 { throw .connectionLost(host: host, reason: lastError()) }
+                    if n < 0 {
+                        broken = true
+                        throw .connectionLost(host: host, reason: lastError())
+                    }
                     break
                 }
             }
