@@ -93,6 +93,23 @@ final class FleetEnv: @unchecked Sendable {
         }
     }
 
+    @Test func fiveHundredHostsAtParallel200() throws {
+        let env = FleetEnv.shared
+        let ports = env.ports
+        let targets = (0..<500).map { i in
+            FleetTarget(name: "n\(i)", address: "127.0.0.1", port: ports[i % ports.count], user: ClientKeys.testUser,
+                        privateKeyFile: ClientKeys.shared.ed25519)
+        }
+        var options = try env.options(parallel: 200)
+        options.connect.connectTimeout = 60
+        let results = FleetRunner(options: options).runBlocking(targets) { (s, t) throws(SSHError) in
+            try s.exec("echo \(t.name)", options: ExecOptions(timeout: 60)).stdout
+        }
+        for (t, r) in zip(targets, results) {
+            #expect((try? r.get()) == Data("\(t.name)\n".utf8), "\(t.name): \(r)")
+        }
+    }
+
     @Test func oneHostsFailureOrHangDoesNotStallTheOthers() throws {
         let env = FleetEnv.shared
         // A loopback listener that accepts TCP and then never says anything (a hung sshd).
