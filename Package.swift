@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "Fleet",
-            dependencies: ["SSHTransport", "Inventory"]
+            dependencies: ["SSHTransport", "Inventory", "ESUCore"]
         ),
         .executableTarget(name: "embed-agent-scripts"),
         .plugin(

@@ -184,11 +184,12 @@ struct Parser {
                 throw fail(line, "group '\(g)' is its own ancestor (\((stack + [g]).joined(separator: " -> "))); remove the cycle from the :children sections")
             }
             var d = 1
-            for p in parentsOf[g] ?? [] where p != "all" { d = max(d, try computeDepth(p, stack + [g]) + 1) }
+            for p in (parentsOf[g] ?? []).sorted() where p != "all" { d = max(d, try computeDepth(p, stack + [g]) + 1) }
             depth[g] = d
             return d
         }
-        for g in groups.keys { _ = try computeDepth(g, []) }
+        // In file order, so the same file always reports the same cycle at the same line.
+        for g in groups.keys.sorted(by: { (groups[$0]!, $0) < (groups[$1]!, $1) }) { _ = try computeDepth(g, []) }
 
         func ancestors(_ g: String) -> Set<String> {
             var seen: Set<String> = [g]

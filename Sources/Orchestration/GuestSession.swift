@@ -16,8 +16,8 @@ public struct RemoteOutput: Sendable {
 /// SSH by the transport; the orchestration never sees libssh2.
 public protocol GuestSession: AnyObject {
     func run(_ command: String, stdin: Data?, timeout: Double) throws -> RemoteOutput
-    /// Writes `data` to `remotePath` (relative to the login's home) and checks the size.
-    func upload(_ data: Data, to remotePath: String) throws
+    /// Copies a local file to `remotePath` (relative to the login's home) and checks the size.
+    func upload(_ file: URL, to remotePath: String) throws
     func close()
 }
 

@@ -154,17 +154,18 @@ public final class HostRun {
     func execute(_ step: Step, facts: Facts) throws {
         switch step {
         case .installSSU(let kb), .installPrep(let kb):
-            let (entry, data) = try payload(kb)
-            let remote = "esuctl-payloads/\(entry.file)"
+            let (entry, file) = try payload(kb)
+            // Into the login's home, where SFTP starts and the agent looks for a relative path.
+            let remote = entry.file
             let upload = "upload \(entry.file) for \(kb)"
             try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: upload,
                                   command: "sftp put \(entry.file) \(remote) (sha256 \(entry.sha256))"))
-            do { try connected().upload(data, to: remote) } catch {
+            do { try connected().upload(file, to: remote) } catch {
                 try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: upload, detail: "upload failed: \(error)"))
                 throw HostFailure(.failed, "uploading \(entry.file) failed: \(error)")
             }
             try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: upload, detail: "ok"))
-            try agentStep(step, .installPackage(path: "esuctl-payloads\\\(entry.file)", sha256: entry.sha256, kb: kb))
+            try agentStep(step, .installPackage(path: entry.file, sha256: entry.sha256, kb: kb))
         case .installKey(let year):
             guard let key = settings.keys[year] else {
                 throw HostFailure(.blocked, "no key for ESU \(year); add it to the keys file")
@@ -177,7 +178,7 @@ public final class HostRun {
         }
     }
 
-    func payload(_ kb: KB) throws -> (PayloadManifest.Entry, Data) {
+    func payload(_ kb: KB) throws -> (PayloadManifest.Entry, URL) {
         guard let dir = settings.payloadDir, let manifest = settings.manifest else {
             throw HostFailure(.blocked, "\(kb) must be installed but no payload directory was given; pass --payloads DIR holding the .msu and its SHA256SUMS")
         }
@@ -190,7 +191,7 @@ public final class HostRun {
         guard SHA256Hex.of(data) == entry.sha256 else {
             throw HostFailure(.blocked, "\(entry.file) does not match its SHA256SUMS hash; download it again")
         }
-        return (entry, data)
+        return (entry, dir.appendingPathComponent(entry.file))
     }
 
     func agentStep(_ step: Step, _ verb: AgentVerb) throws {

@@ -92,6 +92,7 @@ extension SSHSession {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 1)
         defer { buffer.deallocate() }
         let cbuf = buffer.baseAddress!.assumingMemoryBound(to: CChar.self)
+        var eofPasses = 0
 
         while true {
             var progressed = false
@@ -130,11 +131,21 @@ extension SSHSession {
                         continue
                     }
                     if Int32(n) == LIBSSH2_ERROR_EAGAIN { drained = false; break }
-                    if n < 0 { throw .connectionLost(host: host, reason: lastError()) }
+                    if n < 0 {
+                        broken = true
+                        throw .connectionLost(host: host, reason: lastError())
+                    }
                     break
                 }
             }
-            if libssh2_channel_eof(channel) != 0 && drained { break }
+            if libssh2_channel_eof(channel) != 0 {
+                if drained { break }
+                // The reads above may have consumed the EOF (and everything after it) from the
+                // socket, so polling now could wait for bytes that will never come: read again.
+                if !progressed { eofPasses += 1 }
+                if eofPasses < 3 { continue }
+                break
+            }
             if !progressed {
                 if let deadline, deadline.expired { throw timedOut }  // release() abandons the channel
                 sendKeepaliveIfDue()

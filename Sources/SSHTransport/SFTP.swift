@@ -1,84 +1,115 @@
 internal import CLibSSH2
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+public struct UploadOptions: Sendable {
+    /// Permissions of a newly created remote file.
+    public var mode: Int32
+    /// Seconds without any progress after which the upload is abandoned (a stalled server or link).
+    public var stallTimeout: Double
+
+    public init(mode: Int32 = 0o644, stallTimeout: Double = 60) {
+        self.mode = mode
+        self.stallTimeout = stallTimeout
+    }
+}
+
 extension SSHSession {
-    /// Writes `data` to `remotePath` over SFTP, creating missing parent directories, then checks
-    /// that the remote size is what was sent. A relative path is taken from the login's home (where
-    /// OpenSSH for Windows starts SFTP sessions). `progress` gets (bytes sent, total).
-    public func upload(_ data: Data, to remotePath: String, timeout: Double = 600,
-                       progress: ((Int, Int) -> Void)? = nil) throws(SSHError) {
+    /// Copies a local file to `remotePath` over SFTP (replacing it), then checks the remote size.
+    /// `progress(sent, total)` is called on this thread after each acknowledged chunk.
+    /// Returns the number of bytes written.
+    @discardableResult
+    public func upload(
+        localPath: String, to remotePath: String, options: UploadOptions = UploadOptions(),
+        progress: ((UInt64, UInt64) -> Void)? = nil
+    ) throws(SSHError) -> UInt64 {
         try ensureUsable()
-        let deadline = Deadline(after: timeout)
-        let timedOut = SSHError.operationTimedOut(host: host, operation: "SFTP upload of \(remotePath)", seconds: timeout)
-        guard let sftp = try retryPointer(deadline, onTimeout: timedOut, { libssh2_sftp_init(raw) }) else {
-            throw .channelFailed(host: host, reason: "cannot start SFTP: \(lastError())")
+        let fd = Glibc.open(localPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .localFileUnreadable(path: localPath, reason: String(cString: strerror(errno))) }
+        defer { Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw .localFileUnreadable(path: localPath, reason: "not a regular file")
+        }
+        let total = UInt64(st.st_size)
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+
+        var deadline = Deadline(after: options.stallTimeout)
+        let stalled = SSHError.operationTimedOut(host: host, operation: "SFTP upload of \(remotePath)", seconds: options.stallTimeout)
+
+        guard let sftp = try retryPointer(deadline, onTimeout: stalled, { libssh2_sftp_init(raw) }) else {
+            throw .sftpFailed(host: host, path: remotePath, reason: "cannot start the sftp subsystem: \(lastError())")
         }
         defer {
-            let grace = Deadline(after: 2)
-            while libssh2_sftp_shutdown(sftp) == LIBSSH2_ERROR_EAGAIN, !grace.expired { waitSocket(grace) }
+            let d = Deadline(after: 2)
+            while libssh2_sftp_shutdown(sftp) == LIBSSH2_ERROR_EAGAIN, !d.expired { waitSocket(d) }
         }
-
-        // mkdir -p: an existing directory makes mkdir fail, which is what we want to ignore.
-        let parts = remotePath.split(separator: "/", omittingEmptySubsequences: true)
-        var prefix = remotePath.hasPrefix("/") ? "/" : ""
-        for part in parts.dropLast() {
-            prefix += part
-            _ = try retry(deadline, onTimeout: timedOut) {
-                libssh2_sftp_mkdir_ex(sftp, prefix, UInt32(prefix.utf8.count), 0o755)
-            }
-            prefix += "/"
-        }
-
         let flags = UInt(LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC)
-        guard let handle = try retryPointer(deadline, onTimeout: timedOut, {
-            libssh2_sftp_open_ex(sftp, remotePath, UInt32(remotePath.utf8.count), flags, 0o644, Int32(LIBSSH2_SFTP_OPENFILE))
+        guard let handle = try retryPointer(deadline, onTimeout: stalled, {
+            libssh2_sftp_open_ex(sftp, remotePath, UInt32(remotePath.utf8.count), flags, Int(options.mode), LIBSSH2_SFTP_OPENFILE)
         }) else {
-            throw .channelFailed(host: host, reason: "cannot create \(remotePath) over SFTP: \(sftpError(sftp))")
+            throw .sftpFailed(host: host, path: remotePath, reason: sftpReason(sftp))
         }
-        var sent = 0
-        var closed = false
+        var handleOpen = true
         defer {
-            if !closed {
-                let grace = Deadline(after: 2)
-                while libssh2_sftp_close_handle(handle) == LIBSSH2_ERROR_EAGAIN, !grace.expired { waitSocket(grace) }
+            if handleOpen {
+                let d = Deadline(after: 2)
+                while libssh2_sftp_close_handle(handle) == LIBSSH2_ERROR_EAGAIN, !d.expired { waitSocket(d) }
             }
         }
-        while sent < data.count {
-            let n = data.withUnsafeBytes { p in
-                libssh2_sftp_write(handle, p.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self),
-                                   min(data.count - sent, 256 * 1024))
+
+        var sent: UInt64 = 0
+        while sent < total {
+            let n = read(fd, buffer.baseAddress, chunk)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .localFileUnreadable(path: localPath, reason: n < 0 ? String(cString: strerror(errno)) : "file shrank while uploading") }
+            var offset = 0
+            // libssh2 pipelines the chunk; each call returns how much the server has acknowledged.
+            while offset < n {
+                let rc = libssh2_sftp_write(handle, buffer.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self), n - offset)
+                if rc > 0 {
+                    offset += rc
+                    sent += UInt64(rc)
+                    deadline = Deadline(after: options.stallTimeout)
+                    progress?(sent, total)
+                } else if Int32(rc) == LIBSSH2_ERROR_EAGAIN {
+                    if deadline.expired { broken = true; throw stalled }
+                    waitSocket(deadline)
+                } else {
+                    throw .sftpFailed(host: host, path: remotePath, reason: sftpReason(sftp))
+                }
             }
-            if n > 0 {
-                sent += n
-                progress?(sent, data.count)
-                continue
-            }
-            if Int32(n) != LIBSSH2_ERROR_EAGAIN {
-                throw .channelFailed(host: host, reason: "writing \(remotePath) failed after \(sent) bytes: \(sftpError(sftp))")
-            }
-            if deadline.expired { broken = true; throw timedOut }
-            waitSocket(deadline)
         }
-        let rc = try retry(deadline, onTimeout: timedOut) { libssh2_sftp_close_handle(handle) }
-        closed = true
-        guard rc == 0 else { throw .channelFailed(host: host, reason: "closing \(remotePath) failed: \(sftpError(sftp))") }
+        handleOpen = false
+        let closeRC = try retry(deadline, onTimeout: stalled) { libssh2_sftp_close_handle(handle) }
+        guard closeRC == 0 else { throw .sftpFailed(host: host, path: remotePath, reason: "closing the file failed: \(sftpReason(sftp))") }
 
         var attrs = LIBSSH2_SFTP_ATTRIBUTES()
-        let st = try retry(deadline, onTimeout: timedOut) {
-            libssh2_sftp_stat_ex(sftp, remotePath, UInt32(remotePath.utf8.count), Int32(LIBSSH2_SFTP_STAT), &attrs)
+        let statRC = try retry(deadline, onTimeout: stalled) {
+            libssh2_sftp_stat_ex(sftp, remotePath, UInt32(remotePath.utf8.count), LIBSSH2_SFTP_STAT, &attrs)
         }
-        guard st == 0, attrs.flags & UInt(LIBSSH2_SFTP_ATTR_SIZE) != 0 else {
-            throw .channelFailed(host: host, reason: "cannot check the size of \(remotePath): \(sftpError(sftp))")
+        guard statRC == 0, attrs.flags & UInt(LIBSSH2_SFTP_ATTR_SIZE) != 0 else {
+            throw .sftpFailed(host: host, path: remotePath, reason: "cannot check the size after upload: \(sftpReason(sftp))")
         }
-        guard attrs.filesize == UInt64(data.count) else {
-            throw .channelFailed(host: host, reason: "\(remotePath) is \(attrs.filesize) bytes on the server, \(data.count) were sent")
+        guard attrs.filesize == total else {
+            throw .uploadSizeMismatch(host: host, path: remotePath, expected: total, actual: attrs.filesize)
         }
+        return total
     }
 
-    private func sftpError(_ sftp: OpaquePointer) -> String {
-        let code = libssh2_sftp_last_error(sftp)
-        let names: [UInt: String] = [2: "no such file or directory", 3: "permission denied", 4: "failure", 11: "file already exists",
-                                     14: "no space on the file system", 15: "quota exceeded"]
-        return code == 0 ? lastError() : "SFTP status \(code) (\(names[code] ?? "see the server log"))"
+    private func sftpReason(_ sftp: OpaquePointer) -> String {
+        guard lastErrno == LIBSSH2_ERROR_SFTP_PROTOCOL else { return lastError() }
+        switch libssh2_sftp_last_error(sftp) {
+        case UInt(LIBSSH2_FX_NO_SUCH_FILE), UInt(LIBSSH2_FX_NO_SUCH_PATH): return "no such file or directory"
+        case UInt(LIBSSH2_FX_PERMISSION_DENIED): return "permission denied"
+        case UInt(LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM), UInt(LIBSSH2_FX_QUOTA_EXCEEDED): return "no space left on the remote disk"
+        case UInt(LIBSSH2_FX_FAILURE): return "the server reported a failure (is the path a directory, or the disk full?)"
+        case let code: return "SFTP status \(code)"
+        }
     }
 }

@@ -345,6 +345,15 @@ func expectSSHError(_ body: () throws -> Void) -> SSHError? {
         #expect(r.stderr.count == 300_000 && !r.stderrTruncated)
     }
 
+    @Test func connectionDroppedMidCommandIsReported() throws {
+        let s = try Env.shared.session()
+        // $PPID is the sshd process serving this session: killing it drops the connection, as a
+        // Windows restart does.
+        let e = expectSSHError { _ = try s.exec("echo partial; kill -KILL $PPID; sleep 30", options: ExecOptions(timeout: 20)) }
+        guard case .connectionLost? = e else { Issue.record("got \(String(describing: e))"); return }
+        #expect(expectSSHError { _ = try s.exec("true") } == .sessionClosed(host: "127.0.0.1"))
+    }
+
     @Test func timeoutEndsACommandThatSleepsForever() throws {
         let s = try Env.shared.session()
         let start = Deadline.now()

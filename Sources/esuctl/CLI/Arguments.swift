@@ -17,6 +17,9 @@ struct Arguments {
 
     var isEmpty: Bool { tokens.isEmpty }
 
+    /// Everything left, with `--` and what followed it restored, for a command that parses its own.
+    var remaining: [String] { passthrough.isEmpty ? tokens : tokens + ["--"] + passthrough }
+
     /// True when `--help` or `-h` is present (it wins over everything else).
     var wantsHelp: Bool { tokens.contains("--help") || tokens.contains("-h") }
 

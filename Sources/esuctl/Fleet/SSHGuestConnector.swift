@@ -35,8 +35,8 @@ final class SSHGuestSession: GuestSession {
         return RemoteOutput(exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr)
     }
 
-    func upload(_ data: Data, to remotePath: String) throws {
-        try session.upload(data, to: remotePath)
+    func upload(_ file: URL, to remotePath: String) throws {
+        _ = try session.upload(localPath: file.path, to: remotePath)
     }
 
     func close() { session.close() }
