@@ -122,4 +122,26 @@ final class LabFleet: @unchecked Sendable {
         #expect(elapsed < 30)
         #expect(status.status == 4)
     }
+
+    @Test func shardsSplitTheFleetAndTheirAuditLogsVerifyTogether() throws {
+        let lab = try LabFleet(scenario: "fresh")
+        var seen: [[String]] = []
+        var logs: [String] = []
+        for k in 1...2 {
+            let audit = lab.base.appendingPathComponent("audit-\(k).jsonl").path
+            logs += ["--audit", audit]
+            let run = try lab.esuctl(["status", "--json", "--shard", "\(k)/2", "--audit", audit])
+            seen.append(try rows(run).keys.sorted())
+        }
+        let all = try rows(try lab.esuctl(["status", "--json"])).keys.sorted()
+        #expect(all.count == 10)
+        #expect(Set(seen[0]).isDisjoint(with: seen[1]))
+        #expect((seen[0] + seen[1]).sorted() == all)
+        let verify = try ESUCtl.run(["audit", "verify"] + logs)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.split(separator: "\n").filter { $0.hasPrefix("OK:") }.count == 2)
+        let show = try ESUCtl.run(["audit", "show", "--event", "collect"] + logs)
+        #expect(show.stdout.split(separator: "\n").count == 10)
+        #expect(try lab.esuctl(["status", "--shard", "3/2"]).status == 2)
+    }
 }

@@ -10,6 +10,7 @@ import SSHTransport
 struct FleetOptions {
     var inventoryPath: String
     var limit: String?
+    var shard: Shard?
     var parallel: Int
     var knownHosts: String?
     var hostKeyPolicy: HostKeyPolicy
@@ -28,6 +29,7 @@ struct FleetOptions {
     Hosts:
       -i, --inventory FILE      Ansible INI inventory (default: inventory/hosts.ini).
       --limit PATTERN           Only these hosts: names, groups, globs; comma-separated.
+      --shard K/N               Only this controller's slice of the selection (see docs/scale-out.md).
       --parallel N              Hosts worked on at once (default 32).
       --known-hosts FILE        known_hosts to verify host keys against (default ~/.ssh/known_hosts).
       --host-key-policy P       strict (default: unknown or changed keys are refused) or accept-new.
@@ -49,6 +51,9 @@ struct FleetOptions {
     static func parse(_ args: inout Arguments) throws -> FleetOptions {
         let inventory = try args.option("-i", "--inventory") ?? Inventory.defaultPath
         let limit = try args.option("--limit")
+        let shard = try args.option("--shard").map { text throws(UsageError) -> Shard in
+            do throws(Shard.ParseError) { return try Shard(text) } catch { throw .invalidValue(option: "--shard", problem: error.description) }
+        }
         let parallelText = try args.option("--parallel") ?? "32"
         guard let parallel = Int(parallelText), (1...1000).contains(parallel) else {
             throw UsageError.invalidValue(option: "--parallel", problem: "'\(parallelText)' is not a number from 1 to 1000")
@@ -58,7 +63,7 @@ struct FleetOptions {
             throw UsageError.invalidValue(option: "--host-key-policy", problem: "'\(policyText)' is not strict or accept-new")
         }
         return FleetOptions(
-            inventoryPath: inventory, limit: limit, parallel: parallel, knownHosts: try args.option("--known-hosts"),
+            inventoryPath: inventory, limit: limit, shard: shard, parallel: parallel, knownHosts: try args.option("--known-hosts"),
             hostKeyPolicy: policy, paths: try StatePaths.from(&args),
             timeout: try seconds(args.option("--timeout"), default: 300, option: "--timeout"),
             connectTimeout: try seconds(args.option("--connect-timeout"), default: 10, option: "--connect-timeout"),
@@ -83,7 +88,7 @@ struct FleetOptions {
     /// The selected hosts, in inventory order.
     func targets() throws -> [TargetHost] {
         let inventory = try Inventory.load(path: inventoryPath)
-        return try inventory.select(limit).map { h in
+        return try inventory.select(limit).filter { shard?.contains($0.name) ?? true }.map { h in
             TargetHost(name: h.name, address: h.address, port: h.port ?? 22, user: h.user, keyFile: h.privateKeyFile.map(expandTilde),
                        isHypervisorHost: h.variables["esu_role"] == "hyperv-host" || h.groups.contains { $0.lowercased().contains("hyperv") })
         }
