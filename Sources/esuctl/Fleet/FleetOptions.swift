@@ -134,9 +134,16 @@ struct FleetOptions {
             useAgent: !(env["SSH_AUTH_SOCK"] ?? "").isEmpty)
     }
 
-    func settings(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], dryRun: Bool,
+    /// - Parameter change: for sync, plan and apply (dry runs included, so that they predict the
+    ///   real run): decisions aim at exactly the years there are keys for.
+    func settings(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], dryRun: Bool, change: Bool,
                   approved: [String: [Step]]? = nil) throws -> RunSettings {
-        let years = try keyYears.map { try DecideCommand.parseKeyYears($0) } ?? Set(catalog.years.map(\.year))
+        let years: Set<ESUYear>
+        if change || !keys.isEmpty {
+            years = Set(keys.keys)
+        } else {
+            years = try keyYears.map { try DecideCommand.parseKeyYears($0) } ?? Set(catalog.years.map(\.year))
+        }
         let payload = try payloads()
         return RunSettings(runId: runId, catalog: catalog, keys: keys, keyYears: years, payloadDir: payload?.0,
                            manifest: payload?.1, today: now, allowRestart: allowRestart, dryRun: dryRun,
