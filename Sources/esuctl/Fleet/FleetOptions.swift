@@ -1,5 +1,6 @@
 import Audit
 import ESUCore
+import Fleet
 import Foundation
 import Inventory
 import Orchestration
@@ -24,6 +25,7 @@ struct FleetOptions {
     var payloadsPath: String?
     var allowRestart: Bool
     var restartTimeout: Double
+    var askPass: Bool
 
     static let help = """
     Hosts:
@@ -43,8 +45,10 @@ struct FleetOptions {
       --catalog FILE            Use this catalog instead of the built-in one.
       --keys FILE               ESU keys file (`yearN = KEY`, mode 0600); or ESUCTL_ESU_KEY_YEAR1..3.
       --key-years LIST          Without keys: the years to check for (default: every year in the catalog).
+      --ask-pass                Prompt (no echo) for the SSH password.
     SSH login: the inventory's ansible_user and ansible_ssh_private_key_file, else the current user
-    and ~/.ssh/id_*; ssh-agent when SSH_AUTH_SOCK is set; a password only from ESUCTL_SSH_PASSWORD.
+    and ~/.ssh/id_*; ssh-agent when SSH_AUTH_SOCK is set; a password from ESUCTL_SSH_PASSWORD or
+    --ask-pass, a key passphrase from ESUCTL_KEY_PASSPHRASE or a prompt — never from the command line.
     """
 
     /// Reads the shared options; the command reads its own before or after.
@@ -71,7 +75,8 @@ struct FleetOptions {
             catalogPath: try args.option("--catalog"), keysPath: try args.option("--keys"),
             keyYears: try args.option("--key-years"), payloadsPath: try args.option("--payloads"),
             allowRestart: args.flag("--allow-restart"),
-            restartTimeout: try seconds(args.option("--restart-timeout"), default: 900, option: "--restart-timeout"))
+            restartTimeout: try seconds(args.option("--restart-timeout"), default: 900, option: "--restart-timeout"),
+            askPass: args.flag("--ask-pass"))
     }
 
     static func seconds(_ text: String?, default value: Double, option: String) throws(UsageError) -> Double {
@@ -126,11 +131,19 @@ struct FleetOptions {
     func connector(for hosts: [TargetHost]) throws -> SSHGuestConnector {
         let store = try KnownHostsStore(path: knownHosts ?? KnownHostsStore.defaultPath)
         let env = ProcessInfo.processInfo.environment
+        var password = env["ESUCTL_SSH_PASSWORD"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        if askPass {
+            guard let typed = SecretSource.promptNoEcho("SSH password: ") else {
+                throw UsageError.invalidValue(option: "--ask-pass", problem: "no terminal to read the password from; set ESUCTL_SSH_PASSWORD instead")
+            }
+            password = typed
+        }
+        let passphrases = PassphraseCache(environment: env, interactive: isatty(STDIN_FILENO) == 1)
         return SSHGuestConnector(
             hosts: Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
             options: ConnectOptions(knownHosts: store, hostKeyPolicy: hostKeyPolicy, connectTimeout: connectTimeout),
             defaultUser: env["USER"] ?? NSUserName(),
-            password: env["ESUCTL_SSH_PASSWORD"].flatMap { $0.isEmpty ? nil : Secret($0) },
+            password: password, passphrases: passphrases,
             useAgent: !(env["SSH_AUTH_SOCK"] ?? "").isEmpty)
     }
 
