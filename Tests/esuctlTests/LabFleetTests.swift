@@ -144,4 +144,19 @@ final class LabFleet: @unchecked Sendable {
         #expect(show.stdout.split(separator: "\n").count == 10)
         #expect(try lab.esuctl(["status", "--shard", "3/2"]).status == 2)
     }
+
+    @Test func execRunsEverywhereAndIsAuditedWithKeysMasked() throws {
+        let lab = try LabFleet()
+        let key = "BBBBB-CCCCC-DDDDD-FFFFF-GH7K9"
+        let run = try ESUCtl.run(["exec", "--json", "--limit", "r2-ja,hv-host,r2-unreachable"] + lab.common + ["--", "hostname", key])
+        #expect(run.status == 4) // the unreachable guest
+        let hosts = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(hosts.count == 3)
+        let audit = try String(contentsOf: lab.base.appendingPathComponent("state/audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains("\"exec.started\"") && audit.contains("\"exec.finished\""))
+        #expect(!audit.contains(key) && audit.contains("XXXXX-XXXXX-XXXXX-XXXXX-GH7K9"))
+        let ok = try ESUCtl.run(["exec", "--limit", "r2-ja"] + lab.common + ["--", "cscript //nologo %windir%\\system32\\slmgr.vbs /dli"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("ライセンスの状態"), "the Japanese guest's cp932 output was not decoded")
+    }
 }

@@ -109,6 +109,7 @@ enum AuditCommand: Command {
     static func timelineLine(_ r: AuditRecord) -> String {
         var parts = [r.time ?? "?", String(r.runId?.prefix(8) ?? "-"), r.host ?? "-", r.event ?? "?"]
         if let step = r.step { parts.append(step) }
+        if r.event == "exec.started", let command = r.command { parts.append("`\(command)`") }
         if let code = r.exitCode { parts.append("exit \(code)") }
         if let w = r.windowsCode { parts.append(w) }
         if let d = r.detail { parts.append("— \(d)") }

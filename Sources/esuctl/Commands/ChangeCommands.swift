@@ -118,7 +118,7 @@ enum PlanCommand: Command {
         do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
             throw InputError.unreadable(path: output, reason: "cannot write the plan: \(error.localizedDescription)")
         }
-        try AuditLog(url: options.paths.audit).append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
+        try options.paths.auditLog.append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
                                                                  planDigest: SHA256.hex(data), detail: output))
         Terminal.out(plan.summary)
         Terminal.out("plan written to \(output) (sha256 \(SHA256.hex(data)))")
@@ -175,7 +175,7 @@ enum FleetChange {
                     planInputs: [String: DecisionInputs]? = nil, planDigest: String?, retryBlocked: Bool = false) throws -> ExitStatus {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
         let runId = FleetOptions.newRunId()
         var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, change: true, approved: approved)

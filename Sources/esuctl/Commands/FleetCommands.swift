@@ -71,7 +71,7 @@ enum FleetSurvey {
     static func run(_ options: FleetOptions, keys: [ESUYear: ProductKey], change: Bool) throws -> ([HostOutcome], [StatusRow]) {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
         let settings = try options.settings(runId: FleetOptions.newRunId(), catalog: catalog, keys: keys, dryRun: true, change: change)
         let connector = try options.connector(for: targets)
