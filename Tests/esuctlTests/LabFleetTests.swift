@@ -122,4 +122,37 @@ final class LabFleet: @unchecked Sendable {
         #expect(elapsed < 30)
         #expect(status.status == 4)
     }
+
+    @Test func expiryIsCountedFromTheDecisionDayAndFiltered() throws {
+        let lab = try LabFleet()
+        // Live: every host is asked; only the licensed ones have a coverage end.
+        let expiring = try lab.esuctl(["status", "--json", "--now", "2026-09-01", "--expiring", "60d"])
+        #expect(expiring.status == 0, "\(expiring.stderr)")
+        let r = try rows(expiring)
+        #expect(Set(r.keys) == ["r2-licensed", "r2-arc"])
+        #expect(r["r2-licensed"]?["coverageEnd"] as? String == "2026-10-13")
+        #expect(r["r2-licensed"]?["daysRemaining"] as? Int == 42)
+        #expect((r["r2-arc"]?["expiryWarning"] as? String)?.contains("in 42 days") == true)
+
+        // From the cache that run stored: a tighter window shows nothing, the table warns.
+        let none = try lab.esuctl(["status", "--json", "--from-cache", "--now", "2026-09-01", "--expiring", "41d"])
+        #expect(try rows(none).isEmpty)
+        let table = try lab.esuctl(["status", "--from-cache", "--now", "2026-09-01", "--limit", "r2-licensed,r2-fresh"])
+        #expect(table.stdout.contains("COVERED UNTIL"))
+        #expect(table.stdout.contains("2026-10-13 (42d)"))
+        #expect(table.stdout.contains("r2-licensed: ESU coverage ends on 2026-10-13, in 42 days"))
+        #expect(!table.stdout.contains("r2-fresh:"))
+        let far = try lab.esuctl(["status", "--from-cache", "--now", "2026-09-01", "--expiry-horizon", "30d", "--limit", "r2-licensed"])
+        #expect(!far.stdout.contains("r2-licensed: ESU coverage ends"))
+
+        // After the program: one plain note naming every ESU host, the 2019 host not among them.
+        let ended = try lab.esuctl(["status", "--from-cache", "--now", "2026-11-01", "--limit", "r2-licensed,r2-fresh,hv-host"])
+        let note = try #require(ended.stdout.split(separator: "\n").first { $0.hasPrefix("ESU program ended on 2026-10-13; migrate") })
+        #expect(note.contains("r2-licensed") && note.contains("r2-fresh") && !note.contains("hv-host"))
+        let csv = try lab.esuctl(["status", "--from-cache", "--csv", "--now", "2026-11-01", "--limit", "r2-licensed"])
+        #expect(csv.stdout.contains(",2026-10-13,-19,ESU program ended on 2026-10-13; migrate this host"))
+
+        let bad = try lab.esuctl(["status", "--from-cache", "--expiring", "soon"])
+        #expect(bad.status == 2 && bad.stderr.contains("--expiring: 'soon' is not a number of days"))
+    }
 }
