@@ -104,3 +104,31 @@ let expiryTable: [ExpiryCase] = [
         #expect(r.coverageEnd == nil && r.expiryWarning == nil)
     }
 }
+
+@Suite struct OfflineActivationValueTests {
+    @Test(arguments: [
+        ("123456-234567-345678-456789-567890-678901-789012-890123", true),
+        ("123456 234567 345678 456789 567890 678901 789012 890123", true),
+        ("123456234567345678456789567890678901789012890123", true),
+        ("12345623456734567845678956789067890178901289012", false), // 47 digits
+        ("123456-234567-345678-456789-567890-678901-789012-89012A", false),
+        ("", false),
+    ])
+    func confirmationIDShapes(_ text: String, _ valid: Bool) {
+        let cid = try? ConfirmationID(text)
+        #expect((cid != nil) == valid)
+        if let cid {
+            #expect(cid.digits.count == 48)
+            #expect(cid.blocks.count == 8 && cid.blocks.allSatisfy { $0.count == 6 })
+            #expect(cid.description == cid.blocks.joined(separator: "-"))
+        }
+    }
+
+    @Test func installationIDBlocksOfSeven() {
+        let iid = String(repeating: "0123456", count: 9)
+        #expect(OfflineActivation.installationIDBlocks(iid) == Array(repeating: "0123456", count: 9))
+        #expect(OfflineActivation.installationIDBlocks(String(iid.dropLast())) == nil)
+        #expect(OfflineActivation.installationIDBlocks(String(iid.dropLast()) + "x") == nil)
+        #expect(OfflineActivation.installationIDBlocks("") == nil)
+    }
+}

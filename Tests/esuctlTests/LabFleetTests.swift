@@ -155,4 +155,67 @@ final class LabFleet: @unchecked Sendable {
         let bad = try lab.esuctl(["status", "--from-cache", "--expiring", "soon"])
         #expect(bad.status == 2 && bad.stderr.contains("--expiring: 'soon' is not a number of days"))
     }
+
+    /// The lab's "Microsoft": the confirmation ID rule docs/guest-simulator.md documents.
+    static func confirmationID(_ iid: String) -> String {
+        let d: [Int] = iid.compactMap { $0.wholeNumberValue }
+        var out = ""
+        for i in 0..<48 {
+            let digit: Int = (d[i] + d[i + 15] + i) % 10
+            out += String(digit)
+        }
+        return out
+    }
+
+    @Test func phoneActivationEndToEnd() throws {
+        let lab = try LabFleet()
+        let host = ["--limit", "r2-key-installed", "--year", "1"]
+        let read = try lab.esuctl(["activate-offline", "--json"] + host)
+        #expect(read.status == 0, "\(read.stderr)")
+        let answer = try #require(try ESUCtl.json(read) as? [String: Any])
+        #expect(answer["result"] as? String == "actionRequired")
+        #expect(answer["activationId"] as? String == "c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")
+        let iid = try #require(answer["installationId"] as? String)
+        #expect(iid.count == 63)
+        #expect((answer["installationIdBlocks"] as? [String])?.joined() == iid)
+
+        let text = try lab.esuctl(["activate-offline"] + host)
+        #expect(text.status == 0)
+        let blocks = (answer["installationIdBlocks"] as? [String]) ?? []
+        #expect(text.stdout.contains("installation ID, in 9 blocks:\n  1: \(blocks.first ?? "?")\n"))
+        #expect(text.stdout.contains("slui 4") && text.stdout.contains("--confirmation-id"))
+
+        // A wrong answer is the guest's refusal, and the host stays unlicensed.
+        let wrong = try lab.esuctl(["activate-offline", "--confirmation-id", String(repeating: "1", count: 48)] + host)
+        #expect(wrong.status == 4)
+        #expect(wrong.stdout.contains("0xC004F02C"), "\(wrong.stdout)")
+
+        let cid = Self.confirmationID(iid)
+        let spoken = stride(from: 0, to: 48, by: 6).map { i in String(Array(cid)[i..<i + 6]) }.joined(separator: " ")
+        let deposit = try lab.esuctl(["activate-offline", "--confirmation-id", spoken] + host)
+        #expect(deposit.status == 0, "\(deposit.stdout) \(deposit.stderr)")
+        #expect(deposit.stdout.contains("r2-key-installed: compliant — ESU Year 1 is Licensed on r2-key-installed"))
+        let status = try rows(try lab.esuctl(["status", "--json", "--from-cache", "--key-years", "1", "--limit", "r2-key-installed"]))
+        #expect(status["r2-key-installed"]?["esuYears"] as? [String] == ["1 (MAK)"])
+        let again = try lab.esuctl(["activate-offline"] + host)
+        #expect(again.status == 0 && again.stdout.contains("already Licensed"))
+
+        // Both are audited as steps: intent before, result after; the chain verifies.
+        let state = lab.base.appendingPathComponent("state").path
+        let intents = try ESUCtl.run(["audit", "show", "--state-dir", state, "--event", "step.intent"])
+        #expect(intents.stdout.contains("phone activation of ESU Year 1: read installation ID"))
+        #expect(intents.stdout.contains("phone activation of ESU Year 1: deposit confirmation ID"))
+        let results = try ESUCtl.run(["audit", "show", "--state-dir", state, "--event", "step.result"])
+        #expect(results.stdout.contains("0xC004F02C"))
+        #expect(try ESUCtl.run(["audit", "verify", "--state-dir", state]).status == 0)
+
+        // Hosts not ready, and command lines that are wrong.
+        let fresh = try lab.esuctl(["activate-offline", "--limit", "r2-fresh", "--year", "1"])
+        #expect(fresh.status == 4 && fresh.stdout.contains("does not exist on r2-fresh yet"), "\(fresh.stdout)")
+        let two = try lab.esuctl(["activate-offline", "--limit", "r2-fresh,r2-ja", "--year", "1"])
+        #expect(two.status == 2 && two.stderr.contains("selects 2 hosts"))
+        let bad = try lab.esuctl(["activate-offline", "--confirmation-id", "12-34"] + host)
+        #expect(bad.status == 2 && bad.stderr.contains("is not a confirmation ID"))
+        #expect(try lab.esuctl(["activate-offline", "--limit", "r2-fresh"]).stderr.contains("missing --year N"))
+    }
 }
