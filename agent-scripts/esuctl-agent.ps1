@@ -594,6 +594,69 @@ function Invoke-Activate($Request) {
     return New-Failure $code ("activation finished but the license status is " + $status)
 }
 
+# Phone activation. OfflineInstallationId is what `slmgr /dti <ID>` shows; it exists only once a
+# key is installed on the product.
+function Get-LicensingProduct([string]$Id, [string[]]$Properties) {
+    return @(Get-WmiObject -Class SoftwareLicensingProduct -Filter "ID='$Id'" -Property $Properties)
+}
+
+function Invoke-InstallationId($Request) {
+    $id = Get-Arg $Request 'activationId'
+    if (-not (Test-Guid $id)) { return New-Failure 'args' 'activationId is not a GUID' }
+    $id = $id.ToLowerInvariant()
+    try {
+        $product = Get-LicensingProduct $id @('ID', 'PartialProductKey', 'OfflineInstallationId')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($product.Count -eq 0) { return New-Failure 'not-found' ("no SoftwareLicensingProduct with ID " + $id) }
+    if (-not (ConvertTo-NullIfEmpty $product[0].PartialProductKey)) {
+        return New-Failure 'no-key' ("no product key is installed for " + $id + "; install the key first")
+    }
+    $iid = ConvertTo-NullIfEmpty $product[0].OfflineInstallationId
+    if ($null -eq $iid) { return New-Failure 'no-key' ("Windows gives no installation ID for " + $id) }
+    return New-Success ([ordered]@{ activationId = $id; installationId = [string]$iid })
+}
+
+function Invoke-DepositConfirmation($Request) {
+    $id = Get-Arg $Request 'activationId'
+    if (-not (Test-Guid $id)) { return New-Failure 'args' 'activationId is not a GUID' }
+    $id = $id.ToLowerInvariant()
+    if (-not $Secret) { return New-Failure 'args' 'no confirmation ID on stdin line 4' }
+    $cid = ($Secret -replace '[\s-]', '')
+    if ($cid -notmatch '^\d{48}$') { return New-Failure 'args' 'the confirmation ID on stdin is not 48 digits' }
+    try {
+        $product = Get-LicensingProduct $id @('ID', 'PartialProductKey', 'OfflineInstallationId')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($product.Count -eq 0) { return New-Failure 'not-found' ("no SoftwareLicensingProduct with ID " + $id) }
+    $iid = ConvertTo-NullIfEmpty $product[0].OfflineInstallationId
+    if ($null -eq $iid) { return New-Failure 'no-key' ("no product key is installed for " + $id + "; install the key first") }
+    try {
+        # The same WMI method `slmgr /atp` ends in.
+        $null = $product[0].DepositOfflineConfirmationId([string]$iid, $cid)
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    Update-LicenseStatus
+    try {
+        $after = Get-LicensingProduct $id @('ID', 'LicenseStatus', 'LicenseStatusReason')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($after.Count -eq 0) { return New-Failure 'not-found' ("SoftwareLicensingProduct " + $id + " vanished after the deposit") }
+    $status = Get-LicenseStatusName $after[0].LicenseStatus
+    if ($status -eq 'licensed') {
+        return New-Success ([ordered]@{ activationId = $id; licenseStatus = $status })
+    }
+    $reason = $null
+    try { $reason = $after[0].LicenseStatusReason } catch { }
+    $code = 'not-licensed'
+    if ($null -ne $reason -and [long]$reason -ne 0) { $code = Format-HResult ([long]$reason) }
+    return New-Failure $code ("the confirmation ID was deposited but the license status is " + $status)
+}
+
 function Invoke-Restart($Request) {
     $delay = Get-Arg $Request 'delaySeconds'
     $reason = Get-Arg $Request 'reason'
@@ -647,6 +710,8 @@ try {
             'install-key' { $result = Invoke-InstallKey $request }
             'activate' { $result = Invoke-Activate $request }
             'restart' { $result = Invoke-Restart $request }
+            'installation-id' { $result = Invoke-InstallationId $request }
+            'deposit-confirmation' { $result = Invoke-DepositConfirmation $request }
             default { $result = New-Failure 'protocol' ('unknown verb: ' + $script:Verb) }
         }
     }

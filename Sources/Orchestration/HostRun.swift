@@ -201,14 +201,21 @@ public final class HostRun {
     /// Runs the agent once. With `record`, the step's intent is on disk before the command is sent.
     @discardableResult
     func runAgent(_ verb: AgentVerb, record: Bool, step: Step? = nil) throws -> (AgentReply, RemoteOutput) {
+        try runAgent(verb, audited: record ? step?.summary : nil)
+    }
+
+    /// Runs the agent once. With a name, the change's intent is on disk (fsynced) before the
+    /// command is sent, and its result is recorded after, under that name.
+    @discardableResult
+    func runAgent(_ verb: AgentVerb, audited name: String?) throws -> (AgentReply, RemoteOutput) {
         let invocation = AgentInvocation(verb)
-        if record, let step { try intent(step, command: invocation.auditCommand) }
+        if let name { try intent(name, command: invocation.auditCommand) }
         let session = try connected()
         let output: RemoteOutput
         do {
             output = try session.run(invocation.commandLine, stdin: invocation.stdin, timeout: settings.commandTimeout)
         } catch {
-            if record, let step { try result(step, code: nil, error: "\(error)") }
+            if let name { try result(name, code: nil, error: "\(error)") }
             throw HostFailure(.failed, "\(verb.name): \(error)")
         }
         let reply: AgentReply
@@ -222,12 +229,12 @@ public final class HostRun {
                 // Codes whose remedy is the operator's (a new key, more activations) block the host.
                 if let known = try? ErrorKnowledge.explain(code), known.retry == .afterRemedy { outcome = .blocked }
             }
-            if record, let step { try result(step, output: output, code: windowsCode, error: error.description) }
+            if let name { try result(name, output: output, code: windowsCode, error: error.description) }
             var failure = HostFailure(outcome, "\(verb.name): \(error.description)")
             failure.windowsCode = windowsCode
             throw failure
         }
-        if record, let step { try result(step, output: output, code: nil, error: nil) }
+        if let name { try result(name, output: output, code: nil, error: nil) }
         return (reply, output)
     }
 
@@ -269,12 +276,12 @@ public final class HostRun {
         }
     }
 
-    func intent(_ step: Step, command: String) throws {
-        try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: step.summary, command: command))
+    func intent(_ step: String, command: String) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: step, command: command))
     }
 
-    func result(_ step: Step, output: RemoteOutput? = nil, code: String?, error: String?) throws {
-        try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: step.summary,
+    func result(_ step: String, output: RemoteOutput? = nil, code: String?, error: String?) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: step,
                               exitCode: output?.exitStatus, windowsCode: code, stdout: output?.stdout, stderr: output?.stderr,
                               detail: error ?? "ok"))
     }

@@ -23,6 +23,8 @@ struct Verbs {
         case "install-key": return try installKey(secret)
         case "activate": return try activate(args)
         case "restart": return try restart(args)
+        case "installation-id": return try installationID(args)
+        case "deposit-confirmation": return try depositConfirmation(args, secret)
         default: return .fail("args", "unknown verb '\(verb)'")
         }
     }
@@ -141,6 +143,38 @@ struct Verbs {
                 return (.fail("not-found", "No SoftwareLicensingProduct has ID \(id.lowercased())."), false)
             }
             switch Licensing.activate(index: i, in: &s) {
+            case .success:
+                return (VerbResult(ok: true, data: ["activationId": s.products[i].activationId,
+                                                    "licenseStatus": Verbs.statusWord(s.products[i].licenseStatus)]), true)
+            case .failure(let e): return (.fail(e.code, e.systemText(japanese: s.isJapanese)), false)
+            }
+        }
+    }
+
+    // MARK: phone activation
+
+    func installationID(_ args: [String: Any]) throws -> VerbResult {
+        guard let id = args["activationId"] as? String else { return .fail("args", "installation-id needs activationId") }
+        let s = try StateStore.read(paths)
+        guard let i = s.product(id) else { return .fail("not-found", "No SoftwareLicensingProduct has ID \(id.lowercased()).") }
+        guard s.products[i].partialProductKey != nil else {
+            return .fail("no-key", "no product key is installed for \(id.lowercased()); install the key first")
+        }
+        return VerbResult(ok: true, data: ["activationId": s.products[i].activationId,
+                                           "installationId": Licensing.installationID(s.products[i], computerName: s.os.computerName)])
+    }
+
+    func depositConfirmation(_ args: [String: Any], _ secret: String?) throws -> VerbResult {
+        guard let id = args["activationId"] as? String else { return .fail("args", "deposit-confirmation needs activationId") }
+        guard let cid = secret, !cid.isEmpty else { return .fail("args", "deposit-confirmation needs the confirmation ID on stdin line 4") }
+        return try StateStore.update(paths) { s -> (VerbResult, Bool) in
+            guard let i = s.product(id) else {
+                return (.fail("not-found", "No SoftwareLicensingProduct has ID \(id.lowercased())."), false)
+            }
+            guard s.products[i].partialProductKey != nil else {
+                return (.fail("no-key", "no product key is installed for \(id.lowercased()); install the key first"), false)
+            }
+            switch Licensing.depositConfirmation(cid, index: i, in: &s) {
             case .success:
                 return (VerbResult(ok: true, data: ["activationId": s.products[i].activationId,
                                                     "licenseStatus": Verbs.statusWord(s.products[i].licenseStatus)]), true)

@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit"])
+    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "status", "activate-offline"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)

@@ -193,7 +193,7 @@ enum FleetChange {
             progress.finished(host, o.result.rawValue + (o.stepsDone.isEmpty ? "" : " after \(o.stepsDone.count) steps"))
             return o
         }
-        let merged = FleetReport.rows(outcomes, targets: targets, catalog: catalog)
+        let merged = FleetReport.rows(outcomes, targets: targets, catalog: catalog, today: options.now)
         try audit.append(AuditEvent(runId: runId, event: "run.finished", detail: FleetReport.summary(merged)))
         Terminal.out(FleetReport.table(merged, width: FleetReport.terminalWidth))
         Terminal.out(FleetReport.summary(merged))

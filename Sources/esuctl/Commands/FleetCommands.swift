@@ -34,17 +34,24 @@ enum StatusCommand: Command {
     static let name = "status"
     static let summary = "Show every host's ESU state and next step"
     static let help = """
-    Usage: esuctl status -i INVENTORY [--json | --csv] [--from-cache] [options]
+    Usage: esuctl status -i INVENTORY [--json | --csv] [--from-cache] [--expiring DAYS] [options]
 
     One row per host: role (guest, Hyper-V host, not eligible), OS and language, servicing stack
-    update, preparation package, restart pending, ESU years licensed (MAK or Arc), next step or
-    blocking reason, when last collected. --from-cache decides from the stored facts without
-    connecting. Exit status 0 all compliant or not applicable, 3 some need action, 4 some blocked
-    or unreachable.
+    update, preparation package, restart pending, ESU years licensed (MAK or Arc), the last day
+    its highest licensed ESU year covers and the days left (COVERED UNTIL; JSON and CSV fields
+    coverageEnd, daysRemaining, expiryWarning), next step or blocking reason, when last
+    collected. Under the table: hosts whose coverage ends within the horizon or has ended, and,
+    once the ESU program is over (after its last covered day), a note to migrate.
+    --from-cache decides from the stored facts without connecting. Exit status 0 all compliant
+    or not applicable, 3 some need action, 4 some blocked or unreachable (of the hosts shown).
 
-      --json         One JSON array of rows.
-      --csv          CSV with a header row.
-      --from-cache   Use the facts `collect` stored; contact no host.
+      --json               One JSON array of rows.
+      --csv                CSV with a header row.
+      --from-cache         Use the facts `collect` stored; contact no host.
+      --expiry-horizon N   Warn when coverage ends within N days (60d or 60; default 60d).
+      --expiring N         Show only hosts whose coverage ends within N days or has ended.
+
+    Example: esuctl status -i hosts.ini --expiring 60d
 
     \(FleetOptions.help)
     """
@@ -52,15 +59,20 @@ enum StatusCommand: Command {
     static func run(_ args: inout Arguments) throws -> ExitStatus {
         if args.wantsHelp { Terminal.out(help); return .ok }
         let json = args.flag("--json"), csv = args.flag("--csv"), cache = args.flag("--from-cache")
-        let options = try FleetOptions.parse(&args)
+        let horizon = try args.option("--expiry-horizon").map { try FleetOptions.days($0, option: "--expiry-horizon") }
+        let expiring = try args.option("--expiring").map { try FleetOptions.days($0, option: "--expiring") }
+        var options = try FleetOptions.parse(&args)
         try args.finish()
         guard !(json && csv) else { throw UsageError.invalidValue(option: "--json/--csv", problem: "choose one") }
-        let rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options, keys: try options.keys(), change: false).1
+        options.expiryHorizon = horizon ?? expiring ?? Expiry.defaultHorizon
+        var rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options, keys: try options.keys(), change: false).1
+        if let expiring { rows = rows.filter { $0.expires(within: expiring) } }
         if json { Terminal.out(Terminal.json(rows)) }
         else if csv { FileHandle.standardOutput.write(Data(StatusRow.csv(rows).utf8)) }
         else {
             Terminal.out(FleetReport.table(rows, width: FleetReport.terminalWidth))
-            Terminal.out(FleetReport.summary(rows))
+            if let notes = FleetReport.expiryNotes(rows, catalog: try options.catalog()) { Terminal.out(notes) }
+            Terminal.out(FleetReport.summary(rows) + (expiring.map { " (coverage ending within \($0) days or ended)" } ?? ""))
         }
         return ExitStatus(severity: StatusRow.exitCode(rows))
     }
@@ -82,7 +94,7 @@ enum FleetSurvey {
             progress.finished(host, o.result.rawValue)
             return o
         }
-        return (outcomes, FleetReport.rows(outcomes, targets: targets, catalog: catalog))
+        return (outcomes, FleetReport.rows(outcomes, targets: targets, catalog: catalog, today: options.now, horizon: options.expiryHorizon))
     }
 
     static func fromCache(_ options: FleetOptions) throws -> [StatusRow] {
@@ -102,7 +114,7 @@ enum FleetSurvey {
                 return HostOutcome(host: t.name, result: .failed, message: "stored facts unreadable: \(error)")
             }
         }
-        return FleetReport.rows(outcomes, targets: targets, catalog: catalog)
+        return FleetReport.rows(outcomes, targets: targets, catalog: catalog, today: options.now, horizon: options.expiryHorizon)
     }
 }
 

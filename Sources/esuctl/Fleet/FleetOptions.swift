@@ -26,6 +26,8 @@ struct FleetOptions {
     var allowRestart: Bool
     var restartTimeout: Double
     var askPass: Bool
+    /// Days ahead within which `status` warns that ESU coverage ends (`--expiry-horizon`).
+    var expiryHorizon: Int = Expiry.defaultHorizon
 
     static let help = """
     Hosts:
@@ -88,6 +90,15 @@ struct FleetOptions {
             throw .invalidValue(option: option, problem: "'\(text)' is not a duration such as 30, 90s or 15m")
         }
         return n * scale
+    }
+
+    /// A span of days: `60d` or `60`, from 0 to 3650.
+    static func days(_ text: String, option: String) throws(UsageError) -> Int {
+        let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+        guard let n = Int(digits), (0...3650).contains(n) else {
+            throw .invalidValue(option: option, problem: "'\(text)' is not a number of days such as 60d")
+        }
+        return n
     }
 
     /// The selected hosts, in inventory order.
