@@ -15,7 +15,10 @@ public struct AgentReply: Sendable {
             throw .noReply(exitStatus: exitStatus)
         }
         guard let object = try? JSONSerialization.jsonObject(with: stdout) as? [String: Any] else {
-            throw .malformedReply(preview: String(decoding: text, as: UTF8.self))
+            // The start of a reply without its end: the command was killed, or the connection
+            // dropped, while it wrote.
+            if looksCutOff(stdout) { throw .cutOff(bytes: stdout.count, exitStatus: exitStatus) }
+            throw .malformedReply(preview: preview(text, total: stdout.count))
         }
         guard object["protocol"] as? Int == AgentInvocation.protocolVersion else {
             throw .malformedReply(preview: "protocol \(object["protocol"] ?? "missing"), expected \(AgentInvocation.protocolVersion)")
@@ -43,6 +46,24 @@ public struct AgentReply: Sendable {
         return AgentReply(verb: verb.name, agentVersion: object["agent"] as? String, data: payload)
     }
 
+    /// Starts like a JSON object but does not end like one.
+    static func looksCutOff(_ stdout: Data) -> Bool {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        guard let first = stdout.first(where: { !isSpace($0) }), first == UInt8(ascii: "{") else { return false }
+        return stdout.last(where: { !isSpace($0) }) != UInt8(ascii: "}")
+    }
+
+    /// The head of an output for a message: text as it is, binary bytes only counted, so control
+    /// characters never reach a terminal, a report or the audit log's detail.
+    static func preview(_ head: Data, total: Int) -> String {
+        var text = String(decoding: head, as: UTF8.self)
+        if head.count == 256, text.last == "\u{FFFD}" { text.removeLast() } // a character cut at the 256th byte
+        let binary = text.unicodeScalars.contains { s in
+            s == "\u{FFFD}" || (s.value < 0x20 && s != "\t" && s != "\n" && s != "\r") || s.value == 0x7F
+        }
+        return binary ? "\(total) bytes of binary data, not text" : text
+    }
+
     /// The `data` member decoded as `T`.
     public func decode<T: Decodable>(_ type: T.Type) throws(AgentError) -> T {
         guard let data else { throw .malformedReply(preview: "'\(verb)' reply has no data") }
@@ -57,6 +78,9 @@ public struct AgentReply: Sendable {
 public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The guest printed nothing: PowerShell missing, the session dropped, or the guest restarting.
     case noReply(exitStatus: Int32?)
+    /// The output is the start of a reply without its end: the command was killed, or the
+    /// connection dropped, mid-output (nil exit status: the channel closed without one).
+    case cutOff(bytes: Int, exitStatus: Int32?)
     /// The output is not a protocol-1 reply (garbage, truncated, another program's output).
     case malformedReply(preview: String)
     /// The bootstrap refused what esuctl sent (hash or framing): a tampered guest or an esuctl bug.
@@ -68,6 +92,10 @@ public enum AgentError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .noReply(let status):
             return "the guest sent no reply (exit status \(status.map(String.init) ?? "none")): check that PowerShell runs for this account, or whether the guest is restarting"
+        case .cutOff(let bytes, let status):
+            let ending = status.map { $0 >= 128 ? "exit status \($0): killed by signal \($0 - 128)" : "exit status \($0)" }
+                ?? "the command ended without an exit status"
+            return "the reply was cut off after \(bytes) bytes (\(ending)): the agent was killed on the guest or the connection dropped mid-output; nothing from it was believed — run again, and check the guest if it repeats"
         case .malformedReply(let preview):
             return "the guest's reply is not an esuctl agent reply (\(preview.prefix(120))); run `esuctl exec` with a simple command to see what the guest prints"
         case .protocolRejected(let code, let text):

@@ -6,9 +6,11 @@ public struct RemoteOutput: Sendable {
     public var exitStatus: Int32?
     public var stdout: Data
     public var stderr: Data
+    /// How many bytes the command wrote to stdout, when more than `stdout` keeps (the transport's cap).
+    public var stdoutBytes: Int?
 
-    public init(exitStatus: Int32?, stdout: Data, stderr: Data) {
-        self.exitStatus = exitStatus; self.stdout = stdout; self.stderr = stderr
+    public init(exitStatus: Int32?, stdout: Data, stderr: Data, stdoutBytes: Int? = nil) {
+        self.exitStatus = exitStatus; self.stdout = stdout; self.stderr = stderr; self.stdoutBytes = stdoutBytes
     }
 }
 

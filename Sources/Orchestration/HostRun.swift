@@ -46,6 +46,12 @@ public final class HostRun {
         var last: Step? = nil
         var approved = settings.approvedSteps?[host] ?? []
         do {
+            if let since = settings.restartsInFlight[host], since.addingTimeInterval(settings.restartTimeout) > Date() {
+                // An earlier run restarted this guest and died before it came back: wait for it as
+                // that run would have, rather than report a guest that is still booting as failed.
+                progress(host, "waiting for the restart an earlier run started")
+                _ = waitUntilUp(bootTime: nil, deadline: since.addingTimeInterval(settings.restartTimeout)) { _ in true }
+            }
             // The longest real sequence is about ten steps; more means a step keeps not taking effect.
             for round in 0..<24 {
                 let facts = try collect()
@@ -229,8 +235,12 @@ public final class HostRun {
                 // Codes whose remedy is the operator's (a new key, more activations) block the host.
                 if let known = try? ErrorKnowledge.explain(code), known.retry == .afterRemedy { outcome = .blocked }
             }
-            if let name { try result(name, output: output, code: windowsCode, error: error.description) }
-            var failure = HostFailure(outcome, "\(verb.name): \(error.description)")
+            var message = error.description
+            if let total = output.stdoutBytes, total > output.stdout.count {
+                message += " — the guest wrote \(total) bytes, more than the \(output.stdout.count) esuctl keeps; something on the guest prints before the agent's reply (a profile script, a verbose setting)"
+            }
+            if let name { try result(name, output: output, code: windowsCode, error: message) }
+            var failure = HostFailure(outcome, "\(verb.name): \(message)")
             failure.windowsCode = windowsCode
             throw failure
         }
@@ -244,7 +254,18 @@ public final class HostRun {
         try runAgent(.restart(delaySeconds: 2, reason: "esuctl: \(reason)".prefix(200).description), record: true, step: step)
         session?.close()
         session = nil
-        let deadline = Date().addingTimeInterval(settings.restartTimeout)
+        // A new boot time proves the restart; without one, the cleared restart flag has to.
+        let (back, lastError) = waitUntilUp(bootTime: bootTime, deadline: Date().addingTimeInterval(settings.restartTimeout)) { facts in
+            bootTime.map { facts.os.lastBootUpTime != $0 } ?? !facts.pendingReboot.pending
+        }
+        if back { return }
+        try record(AuditEvent(runId: settings.runId, host: host, event: "restart.timeout", step: step.summary, detail: lastError))
+        throw HostFailure(.unreachable, "the guest did not come back from its restart within \(Int(settings.restartTimeout)) s (\(lastError)); check it on the Hyper-V host")
+    }
+
+    /// Polls with a growing interval until a collect succeeds and `isBack` accepts its facts, or
+    /// the deadline passes. Returns whether the guest came back, and the last reason it had not.
+    func waitUntilUp(bootTime: Timestamp?, deadline: Date, isBack: (Facts) -> Bool) -> (Bool, String) {
         var wait = 0.2
         var lastError = "no answer"
         while Date() < deadline {
@@ -252,20 +273,17 @@ public final class HostRun {
             wait = min(wait * 1.5, 2)
             do {
                 let facts = try collect()
-                // A new boot time proves the restart; without one, the cleared restart flag has to.
-                let restarted = bootTime.map { facts.os.lastBootUpTime != $0 } ?? !facts.pendingReboot.pending
-                if restarted { return }
+                if isBack(facts) { return (true, "") }
                 lastError = "still running since \(bootTime.map(\.description) ?? "?")"
-                session?.close()
-                session = nil
             } catch let failure as HostFailure {
                 lastError = failure.message
-                session?.close()
-                session = nil
+            } catch {
+                lastError = "\(error)"
             }
+            session?.close()
+            session = nil
         }
-        try record(AuditEvent(runId: settings.runId, host: host, event: "restart.timeout", step: step.summary, detail: lastError))
-        throw HostFailure(.unreachable, "the guest did not come back from its restart within \(Int(settings.restartTimeout)) s (\(lastError)); check it on the Hyper-V host")
+        return (false, lastError)
     }
 
     // MARK: - Audit

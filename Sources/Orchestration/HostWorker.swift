@@ -57,6 +57,9 @@ public struct RunSettings: Sendable {
     /// Try again a step that failed with an error only the operator can fix, although the host
     /// has not changed since (default: report it blocked without contacting Microsoft again).
     public var retryBlocked = false
+    /// Hosts an earlier run restarted without seeing them come back (it was killed while waiting),
+    /// with the time of that restart: this run first waits for them, up to `restartTimeout` from then.
+    public var restartsInFlight: [String: Date] = [:]
 
     public init(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], keyYears: Set<ESUYear>, payloadDir: URL?,
                 manifest: PayloadManifest?, today: CalendarDay, allowRestart: Bool, dryRun: Bool,

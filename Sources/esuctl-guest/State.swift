@@ -112,12 +112,23 @@ enum StateStore {
         let fd = open(paths.lockFile, O_CREAT | O_RDWR, 0o644)
         guard fd >= 0 else { throw StateError.io("cannot open \(paths.lockFile)") }
         defer { close(fd) }
+        giveToGuestOwner(paths.lockFile, paths)
         while flock(fd, LOCK_EX) != 0 { if errno != EINTR { throw StateError.io("flock failed") } }
         defer { flock(fd, LOCK_UN) }
         var state = try read(paths)
         let (result, changed) = try body(&state)
         if changed { try write(state, to: paths) }
         return result
+    }
+
+    /// `set` by hand as root on a lab whose sessions run as another user (`esuctl lab up` as root):
+    /// files root creates here must stay usable by those sessions, or the guest's next state change
+    /// fails with "cannot open state.lock".
+    static func giveToGuestOwner(_ path: String, _ paths: GuestPaths) {
+        guard geteuid() == 0 else { return }
+        var dir = stat()
+        guard stat(paths.dir, &dir) == 0, dir.st_uid != 0 else { return }
+        _ = chown(path, dir.st_uid, dir.st_gid)
     }
 
     /// Temp file + rename, so a reader never sees half a file.
@@ -127,6 +138,7 @@ enum StateStore {
         let data = try enc.encode(state)
         let tmp = paths.stateFile + ".tmp.\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: data) else { throw StateError.io("cannot write \(tmp)") }
+        giveToGuestOwner(tmp, paths)
         guard rename(tmp, paths.stateFile) == 0 else { throw StateError.io("cannot rename \(tmp)") }
     }
 }

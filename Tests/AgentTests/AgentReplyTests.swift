@@ -54,6 +54,33 @@ import Testing
     @Test func emptyIsNoReply() {
         #expect(throws: AgentError.noReply(exitStatus: 255)) { try AgentReply.parse(stdout: Data(), exitStatus: 255, expecting: activate) }
     }
+
+    @Test func halfAReplyIsCutOff() {
+        let half = Data(#"{"protocol":1,"agent":"1.0.0","verb":"activate","ok":tr"#.utf8)
+        #expect(throws: AgentError.cutOff(bytes: half.count, exitStatus: nil)) { try AgentReply.parse(stdout: half, exitStatus: nil, expecting: activate) }
+        #expect(throws: AgentError.cutOff(bytes: half.count, exitStatus: 0)) { try AgentReply.parse(stdout: half, exitStatus: 0, expecting: activate) }
+        #expect(AgentError.cutOff(bytes: 12, exitStatus: nil).description.contains("without an exit status"))
+        #expect(AgentError.cutOff(bytes: 12, exitStatus: 137).description.contains("killed by signal 9"))
+        // A whole object that is not valid JSON is malformed, not cut off.
+        #expect(throws: AgentError.malformedReply(preview: "{nope}")) { try AgentReply.parse(stdout: Data("{nope}".utf8), exitStatus: 0, expecting: activate) }
+    }
+
+    @Test func binaryOutputIsCountedNotEchoed() throws {
+        var bytes = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        bytes[0] = 0
+        do {
+            _ = try AgentReply.parse(stdout: bytes, exitStatus: 0, expecting: activate)
+            Issue.record("garbage parsed")
+        } catch {
+            #expect(error == .malformedReply(preview: "4096 bytes of binary data, not text"))
+            #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
+        }
+        // Text keeps its preview, also when the 256th byte cuts a character.
+        let text = Data((String(repeating: "a", count: 255) + "é and more").utf8)
+        do { _ = try AgentReply.parse(stdout: text, exitStatus: 0, expecting: activate) } catch {
+            #expect(error == .malformedReply(preview: String(repeating: "a", count: 255)))
+        }
+    }
 }
 
 @Suite struct CollectedFactsTests {

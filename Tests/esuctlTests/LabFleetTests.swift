@@ -7,11 +7,12 @@ final class LabFleet: @unchecked Sendable {
     let base: URL
     let dir: URL
 
-    init(scenario: String = "mixed", restartSeconds: Int = 1) throws {
+    init(scenario: String = "mixed", guests: Int? = nil, restartSeconds: Int = 1) throws {
         base = URL(fileURLWithPath: "/tmp/esuctl-fleet-\(UUID().uuidString.prefix(8))")
         dir = base.appendingPathComponent("lab")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        let up = try ESUCtl.run(["lab", "up", "--dir", dir.path, "--scenario", scenario, "--restart-seconds", String(restartSeconds)])
+        let up = try ESUCtl.run(["lab", "up", "--dir", dir.path, "--scenario", scenario, "--restart-seconds", String(restartSeconds)]
+                                + (guests.map { ["--guests", String($0)] } ?? []))
         guard up.status == 0 else { throw LabFailure(message: up.stderr) }
     }
 

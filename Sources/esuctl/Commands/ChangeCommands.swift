@@ -184,11 +184,12 @@ enum FleetChange {
         let settings = base
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
-        try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
+        let inFlight = try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
+        let settingsWithRestarts = { var s = settings; s.restartsInFlight = inFlight; return s }()
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
         let outcomes = BoundedRunner.run(targets.map(\.name), parallel: options.parallel) { host in
-            let o = HostRun(host: host, settings: settings, connector: connector, audit: audit,
+            let o = HostRun(host: host, settings: settingsWithRestarts, connector: connector, audit: audit,
                             progress: { h, what in progress.step(h, what) }).converge()
             progress.finished(host, o.result.rawValue + (o.stepsDone.isEmpty ? "" : " after \(o.stepsDone.count) steps"))
             return o
@@ -202,21 +203,35 @@ enum FleetChange {
 
     /// A run that died leaves a step's intent without its result. Say so; this run collects first,
     /// so the step is redone only if the host shows it still to do.
-    static func reportUnfinished(audit: AuditLog, runId: String, hosts: Set<String>) throws {
-        guard let records = try? AuditReader.records(audit.url) else { return }
+    /// Returns the hosts an earlier run restarted and never saw again (no collect since), with
+    /// the time of the restart, so this run waits for them instead of finding them down.
+    @discardableResult
+    static func reportUnfinished(audit: AuditLog, runId: String, hosts: Set<String>) throws -> [String: Date] {
+        guard let records = try? AuditReader.records(audit.url) else { return [:] }
         var open: [String: AuditRecord] = [:]
+        var restarted: [String: AuditRecord] = [:]
         for r in records {
             guard let host = r.host else { continue }
             switch r.event {
-            case "step.intent": open[host] = r
+            case "step.intent":
+                open[host] = r
+                if r.step?.hasPrefix("restart") == true { restarted[host] = r }
             case "step.result", "intent.unresolved": open[host] = nil
+            case "collect", "restart.timeout": restarted[host] = nil
             default: break
             }
+        }
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var inFlight: [String: Date] = [:]
+        for (host, r) in restarted where hosts.contains(host) {
+            if let time = r.time.flatMap(iso.date(from:)) { inFlight[host] = time }
         }
         for (host, r) in open.sorted(by: { $0.key < $1.key }) where hosts.contains(host) {
             Terminal.err("\(host): an earlier run (\(r.runId ?? "?")) stopped during '\(r.step ?? "?")'; collecting first to see whether it took effect")
             try audit.append(AuditEvent(runId: runId, host: host, event: "intent.unresolved", step: r.step,
                                         detail: "earlier run \(r.runId ?? "?") recorded the intent (seq \(r.seq)) but no result; re-collecting before any step"))
         }
+        return inFlight
     }
 }

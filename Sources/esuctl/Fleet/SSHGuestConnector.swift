@@ -35,7 +35,8 @@ final class SSHGuestSession: GuestSession {
 
     func run(_ command: String, stdin: Data?, timeout: Double) throws -> RemoteOutput {
         let r = try session.exec(command, options: ExecOptions(stdin: stdin, timeout: timeout))
-        return RemoteOutput(exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr)
+        return RemoteOutput(exitStatus: r.exitCode, stdout: r.stdout, stderr: r.stderr,
+                            stdoutBytes: r.stdoutTruncated ? r.stdoutBytes : nil)
     }
 
     func upload(_ file: URL, to remotePath: String) throws {
