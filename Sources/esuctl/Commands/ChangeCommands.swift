@@ -181,15 +181,14 @@ enum FleetChange {
         var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, change: true, approved: approved)
         base.planInputs = planInputs
         base.retryBlocked = retryBlocked
-        let settings = base
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
-        let inFlight = try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
-        let settingsWithRestarts = { var s = settings; s.restartsInFlight = inFlight; return s }()
+        base.restartsInFlight = try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
+        let settings = base
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
         let outcomes = BoundedRunner.run(targets.map(\.name), parallel: options.parallel) { host in
-            let o = HostRun(host: host, settings: settingsWithRestarts, connector: connector, audit: audit,
+            let o = HostRun(host: host, settings: settings, connector: connector, audit: audit,
                             progress: { h, what in progress.step(h, what) }).converge()
             progress.finished(host, o.result.rawValue + (o.stepsDone.isEmpty ? "" : " after \(o.stepsDone.count) steps"))
             return o
@@ -202,10 +201,8 @@ enum FleetChange {
     }
 
     /// A run that died leaves a step's intent without its result. Say so; this run collects first,
-    /// so the step is redone only if the host shows it still to do.
-    /// Returns the hosts an earlier run restarted and never saw again (no collect since), with
+    /// so the step is redone only if the host shows it still to do. Returns the hosts an earlier run restarted and never saw again (no collect since), with
     /// the time of the restart, so this run waits for them instead of finding them down.
-    @discardableResult
     static func reportUnfinished(audit: AuditLog, runId: String, hosts: Set<String>) throws -> [String: Date] {
         guard let records = try? AuditReader.records(audit.url) else { return [:] }
         var open: [String: AuditRecord] = [:]
