@@ -252,7 +252,9 @@ public final class HostRun {
             wait = min(wait * 1.5, 2)
             do {
                 let facts = try collect()
-                if facts.os.lastBootUpTime != bootTime || bootTime == nil { return }
+                // A new boot time proves the restart; without one, the cleared restart flag has to.
+                let restarted = bootTime.map { facts.os.lastBootUpTime != $0 } ?? !facts.pendingReboot.pending
+                if restarted { return }
                 lastError = "still running since \(bootTime.map(\.description) ?? "?")"
                 session?.close()
                 session = nil

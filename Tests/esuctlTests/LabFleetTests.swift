@@ -123,6 +123,43 @@ final class LabFleet: @unchecked Sendable {
         #expect(status.status == 4)
     }
 
+    @Test func shardsSplitTheFleetAndTheirAuditLogsVerifyTogether() throws {
+        let lab = try LabFleet(scenario: "fresh")
+        var seen: [[String]] = []
+        var logs: [String] = []
+        for k in 1...2 {
+            let audit = lab.base.appendingPathComponent("audit-\(k).jsonl").path
+            logs += ["--audit", audit]
+            let run = try lab.esuctl(["status", "--json", "--shard", "\(k)/2", "--audit", audit])
+            seen.append(try rows(run).keys.sorted())
+        }
+        let all = try rows(try lab.esuctl(["status", "--json"])).keys.sorted()
+        #expect(all.count == 10)
+        #expect(Set(seen[0]).isDisjoint(with: seen[1]))
+        #expect((seen[0] + seen[1]).sorted() == all)
+        let verify = try ESUCtl.run(["audit", "verify"] + logs)
+        #expect(verify.status == 0)
+        #expect(verify.stdout.split(separator: "\n").filter { $0.hasPrefix("OK:") }.count == 2)
+        let show = try ESUCtl.run(["audit", "show", "--event", "collect"] + logs)
+        #expect(show.stdout.split(separator: "\n").count == 10)
+        #expect(try lab.esuctl(["status", "--shard", "3/2"]).status == 2)
+    }
+
+    @Test func execRunsEverywhereAndIsAuditedWithKeysMasked() throws {
+        let lab = try LabFleet()
+        let key = "BBBBB-CCCCC-DDDDD-FFFFF-GH7K9"
+        let run = try ESUCtl.run(["exec", "--json", "--limit", "r2-ja,hv-host,r2-unreachable"] + lab.common + ["--", "hostname", key])
+        #expect(run.status == 4) // the unreachable guest
+        let hosts = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]])
+        #expect(hosts.count == 3)
+        let audit = try String(contentsOf: lab.base.appendingPathComponent("state/audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains("\"exec.started\"") && audit.contains("\"exec.finished\""))
+        #expect(!audit.contains(key) && audit.contains("XXXXX-XXXXX-XXXXX-XXXXX-GH7K9"))
+        let ok = try ESUCtl.run(["exec", "--limit", "r2-ja"] + lab.common + ["--", "cscript //nologo %windir%\\system32\\slmgr.vbs /dli"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("ライセンスの状態"), "the Japanese guest's cp932 output was not decoded")
+    }
+
     @Test func expiryIsCountedFromTheDecisionDayAndFiltered() throws {
         let lab = try LabFleet()
         // Live: every host is asked; only the licensed ones have a coverage end.

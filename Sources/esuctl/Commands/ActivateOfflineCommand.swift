@@ -54,10 +54,10 @@ enum ActivateOfflineCommand: Command {
         guard let entry = catalog.year(year) else {
             throw UsageError.invalidValue(option: "--year", problem: "the catalog has no ESU \(year)")
         }
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
         let runId = FleetOptions.newRunId()
-        let settings = try options.settings(runId: runId, catalog: catalog, keys: [:], dryRun: false)
+        let settings = try options.settings(runId: runId, catalog: catalog, keys: [:], dryRun: false, change: false)
         try audit.append(AuditEvent(runId: runId, host: target.name, event: "activate-offline.started",
                                     detail: confirmation == nil ? "read the installation ID of ESU \(year)" : "deposit a confirmation ID for ESU \(year)"))
         let run = HostRun(host: target.name, settings: settings, connector: try options.connector(for: targets), audit: audit)

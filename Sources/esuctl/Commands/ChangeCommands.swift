@@ -52,13 +52,13 @@ enum SyncCommand: Command {
 
     /// The dry run: every host's projection from freshly collected facts.
     static func preview(_ options: FleetOptions, keys: [ESUYear: ProductKey]) throws -> ExitStatus {
-        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys)
+        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys, change: true)
         var lines: [String] = []
         for o in outcomes {
             guard let d = o.decision else { lines.append("\(o.host): \(o.result.rawValue) — \(o.message ?? "")"); continue }
             lines.append("\(o.host): \(d.state.rawValue) — \(d.reason)")
             for (i, s) in d.plannedSteps.enumerated() { lines.append("  \(i + 1). \(s.summary)") }
-            if !d.plannedSteps.isEmpty { lines.append("  → \(d.projectedState.rawValue)\(d.projectedState == .blocked ? " (stops there)" : "")") }
+            if !d.plannedSteps.isEmpty { lines.append("  → \(d.projectedState.rawValue)\(d.projectedReason.map { ": \($0)" } ?? "")") }
             if let remedy = d.remedy, d.state == .blocked { lines.append("  remedy: \(remedy)") }
         }
         Terminal.out(lines.joined(separator: "\n"))
@@ -100,7 +100,7 @@ enum PlanCommand: Command {
         try args.finish()
         let keys = try options.keys()
         let catalog = try options.catalog()
-        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys)
+        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys, change: true)
         var hosts: [Plan.Host] = []
         var unreachable: [String: String] = [:]
         for o in outcomes {
@@ -109,17 +109,16 @@ enum PlanCommand: Command {
             hosts.append(Plan.Host(host: o.host, factsDigest: SHA256.hex(inputs.canonicalJSON), inputs: inputs, state: d.state,
                                    steps: d.plannedSteps, projectedState: d.projectedState, reason: d.reason))
         }
-        let settings = try options.settings(runId: "plan", catalog: catalog, keys: keys, dryRun: true)
         let plan = Plan(createdAt: Timestamp(Date()), createdBy: "\(NSUserName())@\(ProcessInfo.processInfo.hostName)",
                         decisionDay: options.now, catalogVersion: catalog.catalogVersion,
                         inventoryDigest: SHA256.hex(try Input.read(options.inventoryPath)),
-                        keyYears: (keys.isEmpty ? settings.keyYears : Set(keys.keys)).map(\.number).sorted(),
+                        keyYears: keys.keys.map(\.number).sorted(),
                         allowRestart: options.allowRestart, hosts: hosts, unreachable: unreachable)
         let data = plan.jsonData
         do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
             throw InputError.unreadable(path: output, reason: "cannot write the plan: \(error.localizedDescription)")
         }
-        try AuditLog(url: options.paths.audit).append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
+        try options.paths.auditLog.append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
                                                                  planDigest: SHA256.hex(data), detail: output))
         Terminal.out(plan.summary)
         Terminal.out("plan written to \(output) (sha256 \(SHA256.hex(data)))")
@@ -157,10 +156,12 @@ enum ApplyCommand: Command {
         }
         options.now = plan.decisionDay
         options.allowRestart = plan.allowRestart
-        options.keyYears = plan.keyYears.map(String.init).joined(separator: ",")
         options.limit = (plan.hosts.map(\.host)).joined(separator: ",")
         guard !plan.hosts.isEmpty else { Terminal.out("the plan lists no reachable host; nothing to do"); return .ok }
         let keys = try options.keys()
+        guard keys.keys.map(\.number).sorted() == plan.keyYears else {
+            throw PlanError.malformed(field: "keyYears", problem: "the plan was made with keys for years \(plan.keyYears.map(String.init).joined(separator: ", ")), esuctl now has keys for \(keys.keys.map(\.number).sorted().map(String.init).joined(separator: ", ")); give the same keys (--keys) or make a new plan")
+        }
         return try FleetChange.run(options, keys: keys, runEvent: "apply.started",
                                    approved: Dictionary(plan.hosts.map { ($0.host, $0.steps) }, uniquingKeysWith: { a, _ in a }),
                                    planInputs: Dictionary(plan.hosts.map { ($0.host, $0.inputs) }, uniquingKeysWith: { a, _ in a }),
@@ -174,10 +175,10 @@ enum FleetChange {
                     planInputs: [String: DecisionInputs]? = nil, planDigest: String?, retryBlocked: Bool = false) throws -> ExitStatus {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
         let runId = FleetOptions.newRunId()
-        var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, approved: approved)
+        var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, change: true, approved: approved)
         base.planInputs = planInputs
         base.retryBlocked = retryBlocked
         let settings = base

@@ -20,7 +20,7 @@ enum CollectCommand: Command {
         if args.wantsHelp { Terminal.out(help); return .ok }
         let options = try FleetOptions.parse(&args)
         try args.finish()
-        let (outcomes, rows) = try FleetSurvey.run(options)
+        let (outcomes, rows) = try FleetSurvey.run(options, keys: try options.keys(), change: false)
         for (o, r) in zip(outcomes, rows) {
             Terminal.out("\(o.host): \(r.state)\(o.facts == nil ? " — \(r.reason)" : ", facts stored")")
         }
@@ -65,7 +65,7 @@ enum StatusCommand: Command {
         try args.finish()
         guard !(json && csv) else { throw UsageError.invalidValue(option: "--json/--csv", problem: "choose one") }
         options.expiryHorizon = horizon ?? expiring ?? Expiry.defaultHorizon
-        var rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options).1
+        var rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options, keys: try options.keys(), change: false).1
         if let expiring { rows = rows.filter { $0.expires(within: expiring) } }
         if json { Terminal.out(Terminal.json(rows)) }
         else if csv { FileHandle.standardOutput.write(Data(StatusRow.csv(rows).utf8)) }
@@ -80,12 +80,12 @@ enum StatusCommand: Command {
 
 /// Collect-and-decide for a whole fleet, shared by collect, status, sync --dry-run and plan.
 enum FleetSurvey {
-    static func run(_ options: FleetOptions, keys: [ESUYear: ProductKey] = [:]) throws -> ([HostOutcome], [StatusRow]) {
+    static func run(_ options: FleetOptions, keys: [ESUYear: ProductKey], change: Bool) throws -> ([HostOutcome], [StatusRow]) {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
-        let settings = try options.settings(runId: FleetOptions.newRunId(), catalog: catalog, keys: keys, dryRun: true)
+        let settings = try options.settings(runId: FleetOptions.newRunId(), catalog: catalog, keys: keys, dryRun: true, change: change)
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
         let outcomes = BoundedRunner.run(targets.map(\.name), parallel: options.parallel) { host in
@@ -100,9 +100,8 @@ enum FleetSurvey {
     static func fromCache(_ options: FleetOptions) throws -> [StatusRow] {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let settings = try options.settings(runId: "cache", catalog: catalog, keys: try options.keys(), dryRun: true)
-        let ctx = DecisionContext(catalog: catalog, keyYears: settings.keys.isEmpty ? settings.keyYears : Set(settings.keys.keys),
-                                  today: options.now, allowRestart: options.allowRestart)
+        let settings = try options.settings(runId: "cache", catalog: catalog, keys: try options.keys(), dryRun: true, change: false)
+        let ctx = DecisionContext(catalog: catalog, keyYears: settings.keyYears, today: options.now, allowRestart: options.allowRestart)
         let outcomes = targets.map { t -> HostOutcome in
             guard let data = FileManager.default.contents(atPath: options.paths.facts(host: t.name).path) else {
                 return HostOutcome(host: t.name, result: .unreachable, message: "no stored facts; run `esuctl collect` first")

@@ -38,7 +38,7 @@ enum ReportCommand: Command {
         var options = try FleetOptions.parse(&args)
         try args.finish()
         options.expiryHorizon = horizon ?? Expiry.defaultHorizon
-        let rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options).1
+        let rows = cache ? try FleetSurvey.fromCache(options) : try FleetSurvey.run(options, keys: try options.keys(), change: false).1
         let report = ComplianceReport(rows: rows, inventory: options.inventoryPath, generatedAt: Timestamp(Date()).description,
                                       decidedAsOf: options.now, fromCache: cache, audit: auditSummary(options.paths.audit))
         let text: String

@@ -38,11 +38,17 @@ enum FleetReport {
                     r.coverageEnd.map { "\($0) (\(r.daysRemaining ?? 0)d)" } ?? "-", r.state,
                     r.next ?? (r.remedy.map { "\(r.reason); \($0)" } ?? r.reason), r.lastCollected ?? "-"]
         }
-        let all = [header] + body
-        var widths = (0..<header.count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        var all = [header] + body
         if let width {
-            let reason = header.count - 2
-            let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (header.count - 1)
+            // On a narrow terminal the least needed columns go first, then the reason is cut.
+            for drop in ["COLLECTED", "COVERED UNTIL", "OS"] where fits(all, width) == false {
+                if let c = all[0].firstIndex(of: drop) { all = all.map { row in var r = row; r.remove(at: c); return r } }
+            }
+        }
+        let columns = all[0].count
+        var widths = (0..<columns).map { c in all.map { $0[c].count }.max() ?? 0 }
+        if let width, let reason = all[0].firstIndex(of: "NEXT / REASON") {
+            let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (columns - 1)
             widths[reason] = max(20, min(widths[reason], width - fixed))
         }
         return all.map { row in
@@ -52,6 +58,14 @@ enum FleetReport {
                 return c == row.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// Whether the table fits `width` with at least 40 columns left for the reason.
+    static func fits(_ all: [[String]], _ width: Int) -> Bool {
+        guard let reason = all[0].firstIndex(of: "NEXT / REASON") else { return true }
+        let widths = (0..<all[0].count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (widths.count - 1)
+        return width - fixed >= min(40, widths[reason])
     }
 
     /// The expiry warnings under the table: one line per host, and the program's end said once.
