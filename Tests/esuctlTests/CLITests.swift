@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "status", "activate-offline"])
+    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "status", "activate-offline", "report"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)
