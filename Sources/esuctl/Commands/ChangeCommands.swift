@@ -73,12 +73,13 @@ enum PlanCommand: Command {
     static let summary = "Save what sync would do, for change approval; `plan show FILE` renders it"
     static let help = """
     Usage: esuctl plan -i INVENTORY -o PLAN.json [--allow-restart] [--keys FILE] [options]
-           esuctl plan show PLAN.json
+           esuctl plan show PLAN.json [--format text|md|html]
 
     Collects every selected host and writes, per host, the steps esuctl would take and a digest of
     the facts they were computed from, with the catalog version and the inventory's digest. The
     plan is the approval: `esuctl apply PLAN.json` does exactly those steps and refuses any host
-    whose facts changed since. `plan show` prints the plan for a human.
+    whose facts changed since. `plan show` prints the plan for a human; --format md or html renders
+    it for a change ticket (self-contained HTML, no network references).
 
       -o, --output FILE   Where to write the plan. Required.
 
@@ -89,10 +90,17 @@ enum PlanCommand: Command {
         if args.wantsHelp { Terminal.out(help); return .ok }
         if let word = args.popWord() {
             guard word == "show" else { throw UsageError.unknownCommand("plan \(word)") }
+            let format = try args.option("--format") ?? "text"
             let files = args.operands()
             try args.finish()
             guard files.count == 1 else { throw UsageError.missing("PLAN.json") }
-            Terminal.out(try Plan.load(json: try Input.read(files[0])).summary)
+            let plan = try Plan.load(json: try Input.read(files[0]))
+            switch format {
+            case "text": Terminal.out(plan.summary)
+            case "md": Terminal.out(plan.markdown())
+            case "html": Terminal.out(plan.html())
+            default: throw UsageError.invalidValue(option: "--format", problem: "'\(format)' is not text, md or html")
+            }
             return .ok
         }
         guard let output = try args.option("-o", "--output") else { throw UsageError.missing("-o PLAN.json") }
