@@ -25,6 +25,8 @@ enum AuditCommand: Command {
                          and export merge their records in time order.
       --state-dir DIR    esuctl's state directory (default: $XDG_STATE_HOME/esuctl or ~/.local/state/esuctl).
       -h, --help         Show this help.
+
+    Example: esuctl audit show --host web01 --since 2026-12-01
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

@@ -26,6 +26,8 @@ enum SyncCommand: Command {
                              an exhausted MAK, 0xC004C008) although the host has not changed since.
 
     \(FleetOptions.help)
+
+    Example: esuctl sync -i hosts.ini --keys esu-keys --payloads payloads --allow-restart --dry-run
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
@@ -84,6 +86,8 @@ enum PlanCommand: Command {
       -o, --output FILE   Where to write the plan. Required.
 
     \(FleetOptions.help)
+
+    Example: esuctl plan -i hosts.ini --keys esu-keys --allow-restart -o change-4711.json
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
@@ -147,6 +151,8 @@ enum ApplyCommand: Command {
     asks nothing (--yes is accepted and changes nothing). The plan's digest goes into the audit log.
 
     \(FleetOptions.help)
+
+    Example: esuctl apply change-4711.json -i hosts.ini --keys esu-keys --payloads payloads
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

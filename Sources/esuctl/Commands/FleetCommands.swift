@@ -14,6 +14,8 @@ enum CollectCommand: Command {
     host under STATE_DIR/facts/. Prints a line per host and a summary; changes nothing.
 
     \(FleetOptions.help)
+
+    Example: esuctl collect -i inventory/hosts.ini --limit 'web*' --parallel 64
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

@@ -48,6 +48,7 @@ struct FleetOptions {
       --keys FILE               ESU keys file (`yearN = KEY`, mode 0600); or ESUCTL_ESU_KEY_YEAR1..3.
       --key-years LIST          Without keys: the years to check for (default: every year in the catalog).
       --ask-pass                Prompt (no echo) for the SSH password.
+      -h, --help                Show this help.
     SSH login: the inventory's ansible_user and ansible_ssh_private_key_file, else the current user
     and ~/.ssh/id_*; ssh-agent when SSH_AUTH_SOCK is set; a password from ESUCTL_SSH_PASSWORD or
     --ask-pass, a key passphrase from ESUCTL_KEY_PASSPHRASE or a prompt — never from the command line.
