@@ -166,7 +166,8 @@ def version(argv):
         return f"? ({e})"
 
 
-PSSH_VERSION = 'import pssh, ssh2; print(pssh.__version__, "(ssh2-python " + ssh2.__version__ + ")")'
+# pssh.__version__ comes from versioneer, which reads whatever git checkout it runs in: ask pip's metadata
+PSSH_VERSION = 'from importlib.metadata import version as v; print(v("parallel-ssh"), "(ssh2-python " + v("ssh2-python") + ")")'
 
 
 def write(results, notes):
