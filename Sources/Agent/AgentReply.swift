@@ -39,6 +39,11 @@ public struct AgentReply: Sendable {
         }
         let payload: Data?
         if let d = object["data"], !(d is NSNull) {
+            // JSONSerialization traps (a fatal error, not a throw) on a top-level string or number:
+            // a guest sending `"data":"1"` would have ended the whole run (found by fuzz/run agentreply).
+            guard JSONSerialization.isValidJSONObject(d) else {
+                throw .malformedReply(preview: "'\(verb.name)' reply's data is not an object or an array")
+            }
             payload = try? JSONSerialization.data(withJSONObject: d, options: [.sortedKeys])
         } else {
             payload = nil

@@ -128,9 +128,14 @@ public final class AuditLog: @unchecked Sendable {
             var buffer = [UInt8](repeating: 0, count: window)
             let n = pread(fd, &buffer, window, off_t(Int(size) - window))
             guard n == window else { throw .unwritable(path: url.path, reason: "cannot read its end") }
-            let text = String(decoding: buffer, as: UTF8.self)
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-            if let last = lines.last, window == Int(size) || lines.count > 1 {
+            // Bytes, not Characters: splitting 64 KiB as a String costs grapheme breaking on every
+            // append. Records are one line each and "\n" never occurs inside UTF-8 sequences.
+            let newline = UInt8(ascii: "\n")
+            var end = buffer.count
+            while end > 0, buffer[end - 1] == newline { end -= 1 }
+            let start = buffer[..<end].lastIndex(of: newline).map { $0 + 1 }
+            if end > 0, start != nil || window == Int(size) {
+                let last = Substring(String(decoding: buffer[(start ?? 0)..<end], as: UTF8.self))
                 guard let record = AuditRecord(line: last) else {
                     throw .corrupt(path: url.path, reason: "its last line is not an audit record; run `esuctl audit verify`")
                 }
@@ -142,10 +147,17 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     static func iso8601(_ date: Date) -> String {
+        formatterLock.lock(); defer { formatterLock.unlock() }
+        return formatter.string(from: date)
+    }
+
+    /// One formatter for the process (an ICU formatter on Linux: costly to create), under a lock.
+    nonisolated(unsafe) static let formatter: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
-    }
+        return f
+    }()
+    static let formatterLock = NSLock()
 }
 
 /// An audit log esuctl cannot use. esuctl never acts on a host without a record of it, so this

@@ -46,9 +46,20 @@ import Testing
         #"{"protocol":1,"agent":"1","verb":"activate"}"#,
         "'powershell.exe' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n",
         "[1, 2, 3]",
+        // fuzz/crashes/agentreply/crash-d4ab6e97…: a scalar `data` made JSONSerialization trap
+        #"{"protocol":1,"egent":1,"age~t":"1","verb":"activate","ok":true,"data":"1","verbr":{"code":"0xC004C00b","text":"x"}}"#,
+        #"{"protocol":1,"agent":"1","verb":"activate","ok":true,"data":42}"#,
+        #"{"protocol":1,"agent":"1","verb":"activate","ok":true,"data":true}"#,
     ])
     func unusableRepliesAreErrorsNotCrashes(_ text: String) {
         #expect(throws: AgentError.self) { try AgentReply.parse(stdout: Data(text.utf8), exitStatus: 1, expecting: activate) }
+    }
+
+    @Test func scalarDataIsMalformedNotATrap() {
+        let text = #"{"protocol":1,"agent":"1","verb":"activate","ok":true,"data":"1"}"#
+        #expect(throws: AgentError.malformedReply(preview: "'activate' reply's data is not an object or an array")) {
+            try AgentReply.parse(stdout: Data(text.utf8), exitStatus: 0, expecting: activate)
+        }
     }
 
     @Test func emptyIsNoReply() {

@@ -9,12 +9,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, TextualValue, CustomStr
 
     public init(_ text: String) throws(DomainError) {
         let s = text.trimmingCharacters(in: .whitespaces)
-        for options in [ISO8601DateFormatter.Options.withInternetDateTime,
-                        [.withInternetDateTime, .withFractionalSeconds]] {
-            let f = ISO8601DateFormatter()
-            f.formatOptions = options
-            if let d = f.date(from: s) { date = d; return }
-        }
+        if let d = Timestamp.formatters.withLock({ f in f.whole.date(from: s) ?? f.fractional.date(from: s) }) { date = d; return }
         throw .invalidDate(text)
     }
 
@@ -27,10 +22,22 @@ public struct Timestamp: Hashable, Comparable, Sendable, TextualValue, CustomStr
     }
 
     public var description: String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = .withInternetDateTime
-        return f.string(from: date)
+        Timestamp.formatters.withLock { $0.whole.string(from: date) }
     }
+
+    /// Built once: on Linux each ISO8601DateFormatter is an ICU formatter, costly to create (a
+    /// fleet run parses and prints thousands of timestamps). Used under a lock.
+    final class Formatters: @unchecked Sendable {
+        let whole = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        let lock = NSLock()
+        init() {
+            whole.formatOptions = .withInternetDateTime
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        }
+        func withLock<T>(_ body: (Formatters) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(self) }
+    }
+    static let formatters = Formatters()
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.date < b.date }
 
