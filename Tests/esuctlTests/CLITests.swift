@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "status", "activate-offline", "report"])
+    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "status", "activate-offline", "report", "discover"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)
@@ -41,6 +41,8 @@ import Testing
         (["explain", "banana"], "'banana' is not an error code"),
         (["catalog"], "missing subcommand"),
         (["catalog", "edit"], "unknown command 'catalog edit'"),
+        (["discover"], "missing --hyperv-host HOST"),
+        (["discover", "--hyperv-host", "hv", "--limit", "x"], "discover asks one host"),
     ])
     func usageErrorsExitTwoOnStderr(_ args: [String], _ message: String) throws {
         let r = try ESUCtl.run(args)
