@@ -689,6 +689,73 @@ function Invoke-Restart($Request) {
     return New-Success ([ordered]@{ scheduled = $true; lastBootUpTime = $lastBoot })
 }
 
+# Hyper-V: the host's virtual machines and what each one's KVP integration service reports
+# (Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems, one CIM-XML INSTANCE per item). A VM
+# that is off or has no KVP data is listed with items = null, never dropped.
+function ConvertFrom-KvpItem([string]$Xml) {
+    $doc = [xml]$Xml
+    $name = $null
+    $data = $null
+    foreach ($p in @($doc.SelectNodes('/INSTANCE/PROPERTY'))) {
+        $v = $p.SelectSingleNode('VALUE')
+        if ($null -eq $v) { continue }
+        $n = $p.GetAttribute('NAME')
+        if ($n -eq 'Name') { $name = [string]$v.InnerText }
+        if ($n -eq 'Data') { $data = [string]$v.InnerText }
+    }
+    if ($null -eq $name) { return $null }
+    return [ordered]@{ name = $name; data = $data }
+}
+
+function Invoke-ListGuests($Request) {
+    try {
+        $os = Get-WmiObject -Class Win32_OperatingSystem
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    $hostName = [string]$os.CSName
+    if (-not $hostName) { $hostName = [string]$env:COMPUTERNAME }
+    $hostRecord = [ordered]@{
+        computerName = $hostName
+        osName       = ([string]$os.Caption).Trim()
+        osVersion    = [string]$os.Version
+    }
+    try {
+        $systems = @(Get-WmiObject -Namespace 'root\virtualization\v2' -Class Msvm_ComputerSystem)
+        $components = @(Get-WmiObject -Namespace 'root\virtualization\v2' -Class Msvm_KvpExchangeComponent)
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    $kvpBySystem = @{}
+    foreach ($c in $components) { $kvpBySystem[[string]$c.SystemName] = $c }
+    $guests = New-Object Collections.ArrayList
+    foreach ($vm in $systems) {
+        # The host's own Msvm_ComputerSystem is named after the computer; a VM's Name is its GUID.
+        # (Caption is localized, so it cannot tell them apart.)
+        if (-not (Test-Guid ([string]$vm.Name))) { continue }
+        $items = $null
+        $kvp = $kvpBySystem[[string]$vm.Name]
+        if ($null -ne $kvp) {
+            $raw = @($kvp.GuestIntrinsicExchangeItems | Where-Object { $_ })
+            if ($raw.Count -gt 0) {
+                $list = New-Object Collections.ArrayList
+                foreach ($x in $raw) {
+                    $item = $null
+                    try { $item = ConvertFrom-KvpItem ([string]$x) } catch { $item = $null }
+                    if ($null -ne $item) { $null = $list.Add($item) }
+                }
+                $items = @($list.ToArray())
+            }
+        }
+        $null = $guests.Add([ordered]@{
+            name         = [string]$vm.ElementName
+            enabledState = [int]$vm.EnabledState
+            items        = $items
+        })
+    }
+    return New-Success ([ordered]@{ host = $hostRecord; guests = @($guests.ToArray()) })
+}
+
 # ---------------------------------------------------------------------------------------------
 # Dispatch
 
@@ -712,6 +779,7 @@ try {
             'restart' { $result = Invoke-Restart $request }
             'installation-id' { $result = Invoke-InstallationId $request }
             'deposit-confirmation' { $result = Invoke-DepositConfirmation $request }
+            'list-guests' { $result = Invoke-ListGuests $request }
             default { $result = New-Failure 'protocol' ('unknown verb: ' + $script:Verb) }
         }
     }

@@ -58,6 +58,8 @@ public enum AgentVerb: Sendable {
     case installationId(ActivationID)
     /// `DepositOfflineConfirmationId` with the phone activation's answer (sent on stdin line 4).
     case depositConfirmation(ActivationID, ConfirmationID)
+    /// On a Hyper-V host: its VMs (`root\\virtualization\\v2`) with their KVP guest items.
+    case listGuests
 
     public var name: String {
         switch self {
@@ -68,6 +70,7 @@ public enum AgentVerb: Sendable {
         case .restart: "restart"
         case .installationId: "installation-id"
         case .depositConfirmation: "deposit-confirmation"
+        case .listGuests: "list-guests"
         }
     }
 
@@ -90,7 +93,7 @@ public enum AgentVerb: Sendable {
             args = ["esuActivationIds": ids.map(\.value), "windowsApplicationId": app.value]
         case .installPackage(let path, let sha, let kb):
             args = ["path": path, "sha256": sha.lowercased(), "kb": kb.description]
-        case .installKey:
+        case .installKey, .listGuests:
             args = [:]
         case .activate(let id), .installationId(let id), .depositConfirmation(let id, _):
             args = ["activationId": id.value]

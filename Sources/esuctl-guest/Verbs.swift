@@ -25,6 +25,7 @@ struct Verbs {
         case "restart": return try restart(args)
         case "installation-id": return try installationID(args)
         case "deposit-confirmation": return try depositConfirmation(args, secret)
+        case "list-guests": return try listGuests()
         default: return .fail("args", "unknown verb '\(verb)'")
         }
     }
@@ -181,6 +182,34 @@ struct Verbs {
             case .failure(let e): return (.fail(e.code, e.systemText(japanese: s.isJapanese)), false)
             }
         }
+    }
+
+    // MARK: list-guests
+
+    /// Only the Hyper-V host profile has `root\\virtualization\\v2`; its VMs are the lab's other
+    /// guests (`LABDIR/guests.json`), each answering from its own state: running with KVP items,
+    /// or off with none while it is down.
+    func listGuests() throws -> VerbResult {
+        let s = try StateStore.read(paths)
+        guard s.profile == "hyperv-host-2019" else {
+            return .fail("0x8004100E", s.isJapanese ? "名前空間が無効です " : "Invalid namespace ")
+        }
+        let mapData = FileManager.default.contents(atPath: paths.lab + "/guests.json") ?? Data("{}".utf8)
+        let map = ((try? JSONSerialization.jsonObject(with: mapData)) as? [String: String]) ?? [:]
+        var guests: [[String: Any]] = []
+        for name in Set(map.values).subtracting([paths.name]).sorted() {
+            guard let g = try? StateStore.read(GuestPaths(lab: paths.lab, name: name)) else { continue }
+            let down = g.downUntil.flatMap(ISOTime.parse).map { now < $0 } ?? false
+            let items: Any = down ? NSNull() : [
+                ["name": "FullyQualifiedDomainName", "data": g.os.computerName],
+                ["name": "OSName", "data": g.os.caption],
+                ["name": "OSVersion", "data": g.os.version],
+                ["name": "NetworkAddressIPv4", "data": "127.0.0.1"],
+            ]
+            guests.append(["name": name, "enabledState": down ? 3 : 2, "items": items])
+        }
+        let host: [String: Any] = ["computerName": s.os.computerName, "osName": s.os.caption, "osVersion": s.os.version]
+        return VerbResult(ok: true, data: ["host": host, "guests": guests])
     }
 
     // MARK: restart

@@ -27,7 +27,16 @@ enum Windows {
         .restart(delaySeconds: 5, reason: "esuctl: ESU preparation package installed"),
         .installationId(try! ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")),
         .depositConfirmation(try! ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4"), try! ConfirmationID(String(repeating: "123456-", count: 7) + "654321")),
+        .listGuests,
     ]
+
+    @Test func listGuestsSendsNoArgumentsAndNoSecret() throws {
+        let inv = AgentInvocation(.listGuests)
+        let lines = String(decoding: inv.stdin, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(String(decoding: Data(base64Encoded: lines[2])!, as: UTF8.self) == #"{"args":{},"verb":"list-guests"}"#)
+        #expect(inv.auditCommand.hasSuffix(", list-guests>"))
+    }
 
     @Test func phoneActivationVerbs() throws {
         let id = try ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")

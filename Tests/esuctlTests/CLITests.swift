@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "completion", "status", "activate-offline", "report",
-                      "collect", "sync", "plan", "apply", "exec"])
+                      "collect", "sync", "plan", "apply", "exec", "discover"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)
@@ -44,6 +44,8 @@ import Testing
         (["explain", "banana"], "'banana' is not an error code"),
         (["catalog"], "missing subcommand"),
         (["catalog", "edit"], "unknown command 'catalog edit'"),
+        (["discover"], "missing --hyperv-host HOST"),
+        (["discover", "--hyperv-host", "hv", "--limit", "x"], "discover asks one host"),
     ])
     func usageErrorsExitTwoOnStderr(_ args: [String], _ message: String) throws {
         let r = try ESUCtl.run(args)
