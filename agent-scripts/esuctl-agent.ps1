@@ -689,6 +689,68 @@ function Invoke-Restart($Request) {
     return New-Success ([ordered]@{ scheduled = $true; lastBootUpTime = $lastBoot })
 }
 
+# Troubleshooting checks (esuctl diagnose): the Windows Update service, free space on the system
+# drive, and whether KMS can be found (_vlmcs._tcp SRV record) and reached (TCP 1688). Reads only.
+function Get-SrvRecords {
+    $nslookup = Join-Path $env:windir 'System32\nslookup.exe'
+    $r = Invoke-Program $nslookup '-type=srv _vlmcs._tcp' 20
+    $records = @()
+    $srvError = $null
+    if ($r.timedOut) { return @{ records = $records; error = 'nslookup did not return within 20 s' } }
+    $port = $null
+    foreach ($line in ($r.stdout -split "`r?`n")) {
+        if ($line -match '^\s*port\s*=\s*(\d+)') { $port = $Matches[1] }
+        elseif ($line -match '^\s*svr hostname\s*=\s*(\S+)') {
+            $p = '1688'
+            if ($null -ne $port) { $p = $port }
+            $records += ($Matches[1] + ':' + $p)
+            $port = $null
+        }
+    }
+    if ($records.Count -eq 0) {
+        $text = ($r.stderr + ' ' + $r.stdout) -replace '\s+', ' '
+        $srvError = $text.Trim()
+        if (-not $srvError) { $srvError = 'no _vlmcs._tcp SRV record' }
+        if ($srvError.Length -gt 300) { $srvError = $srvError.Substring(0, 300) }
+    }
+    return @{ records = $records; error = $srvError }
+}
+
+function Test-TcpPort([string]$HostName, [int]$Port) {
+    $client = New-Object Net.Sockets.TcpClient
+    try {
+        $async = $client.BeginConnect($HostName, $Port, $null, $null)
+        if (-not $async.AsyncWaitHandle.WaitOne(2000)) { return $false }
+        $client.EndConnect($async)
+        return $true
+    } catch {
+        return $false
+    } finally {
+        $client.Close()
+    }
+}
+
+function Invoke-Diagnose($Request) {
+    $wu = 'NotFound'
+    $svc = Get-WmiObject -Class Win32_Service -Filter "Name='wuauserv'"
+    if ($null -ne $svc) { $wu = [string]$svc.State }
+    $drive = $env:SystemDrive
+    if (-not $drive) { $drive = 'C:' }
+    $disk = Get-WmiObject -Class Win32_LogicalDisk -Filter ("DeviceID='" + $drive + "'")
+    $free = $null
+    if ($null -ne $disk) { $free = [long]$disk.FreeSpace }
+    $srv = Get-SrvRecords
+    $tcp = @()
+    foreach ($rec in $srv.records) {
+        $i = $rec.LastIndexOf(':')
+        $h = $rec.Substring(0, $i)
+        $p = [int]$rec.Substring($i + 1)
+        $tcp += [ordered]@{ host = $h; reachable = (Test-TcpPort $h $p) }
+    }
+    $kms = [ordered]@{ srvRecords = @($srv.records); srvError = $srv.error; tcp1688 = @($tcp) }
+    return New-Success ([ordered]@{ wuauserv = $wu; systemDriveFreeBytes = $free; kms = $kms })
+}
+
 # Hyper-V: the host's virtual machines and what each one's KVP integration service reports
 # (Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems, one CIM-XML INSTANCE per item). A VM
 # that is off or has no KVP data is listed with items = null, never dropped.
@@ -780,6 +842,7 @@ try {
             'installation-id' { $result = Invoke-InstallationId $request }
             'deposit-confirmation' { $result = Invoke-DepositConfirmation $request }
             'list-guests' { $result = Invoke-ListGuests $request }
+            'diagnose' { $result = Invoke-Diagnose $request }
             default { $result = New-Failure 'protocol' ('unknown verb: ' + $script:Verb) }
         }
     }

@@ -60,6 +60,8 @@ public enum AgentVerb: Sendable {
     case depositConfirmation(ActivationID, ConfirmationID)
     /// On a Hyper-V host: its VMs (`root\\virtualization\\v2`) with their KVP guest items.
     case listGuests
+    /// Troubleshooting checks: wuauserv state, system-drive free space, KMS SRV record and TCP 1688.
+    case diagnose
 
     public var name: String {
         switch self {
@@ -71,6 +73,7 @@ public enum AgentVerb: Sendable {
         case .installationId: "installation-id"
         case .depositConfirmation: "deposit-confirmation"
         case .listGuests: "list-guests"
+        case .diagnose: "diagnose"
         }
     }
 
@@ -93,7 +96,7 @@ public enum AgentVerb: Sendable {
             args = ["esuActivationIds": ids.map(\.value), "windowsApplicationId": app.value]
         case .installPackage(let path, let sha, let kb):
             args = ["path": path, "sha256": sha.lowercased(), "kb": kb.description]
-        case .installKey, .listGuests:
+        case .installKey, .listGuests, .diagnose:
             args = [:]
         case .activate(let id), .installationId(let id), .depositConfirmation(let id, _):
             args = ["activationId": id.value]

@@ -35,6 +35,28 @@ enum Settings {
         case "dismFailure": s.faults.dismFailure = try hresult()
         case "activationError": s.faults.activationError = try hresult()
         case "downForever": s.faults.downForever = try bool()
+        case "wuauserv":
+            guard clear || ["Running", "Stopped", "Paused", "Start Pending", "Stop Pending"].contains(v) else {
+                throw Bad(description: "wuauserv takes Running, Stopped, Paused, Start Pending, Stop Pending or none")
+            }
+            s.faults.wuauserv = clear || v == "Running" ? nil : v
+        case "diskFreeBytes": s.faults.diskFreeBytes = try num().map { Int($0) }
+        case "kmsSRV":
+            if v.isEmpty { s.faults.kmsSRV = nil } else if v == "none" { s.faults.kmsSRV = "none" } else {
+                let p = v.split(separator: ":").map(String.init)
+                guard p.count == 2, !p[0].isEmpty, let port = Int(p[1]), (1...65535).contains(port) else {
+                    throw Bad(description: "kmsSRV takes none or host:port")
+                }
+                s.faults.kmsSRV = v
+            }
+        case "kms1688":
+            guard clear || v == "reachable" || v == "unreachable" else { throw Bad(description: "kms1688 takes reachable or unreachable") }
+            s.faults.kms1688 = v == "unreachable" ? v : nil
+        case "clockSkewSeconds":
+            if clear { s.faults.clockSkewSeconds = nil } else {
+                guard let n = Int(v) else { throw Bad(description: "clockSkewSeconds takes whole seconds (negative for behind)") }
+                s.faults.clockSkewSeconds = n == 0 ? nil : n
+            }
         case "clearFaults": s.faults = Faults()
         case "restartSeconds":
             guard let n = Int(v), n >= 0 else { throw Bad(description: "restartSeconds takes whole seconds") }

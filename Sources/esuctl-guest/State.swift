@@ -79,6 +79,16 @@ struct Faults: Codable {
     var dismFailure: String?
     var activationError: String?
     var downForever: Bool?
+    /// diagnose: wuauserv's state when not `Running`.
+    var wuauserv: String?
+    /// diagnose: free bytes on C: (default 40 GB).
+    var diskFreeBytes: Int?
+    /// diagnose: `none` (no SRV record) or `host:port` of the one _vlmcs._tcp record.
+    var kmsSRV: String?
+    /// diagnose: `unreachable` when TCP 1688 to the KMS host does not answer.
+    var kms1688: String?
+    /// The guest clock's offset from the real (or ESUCTL_SIM_NOW) time, in seconds.
+    var clockSkewSeconds: Int?
 }
 
 /// Where one guest lives on disk.

@@ -26,6 +26,7 @@ struct Verbs {
         case "installation-id": return try installationID(args)
         case "deposit-confirmation": return try depositConfirmation(args, secret)
         case "list-guests": return try listGuests()
+        case "diagnose": return try diagnose()
         default: return .fail("args", "unknown verb '\(verb)'")
         }
     }
@@ -47,7 +48,7 @@ struct Verbs {
         let facts: [String: Any] = [
             "schema": 1,
             "host": s.os.computerName,
-            "collectedAt": ISOTime.format(now),
+            "collectedAt": ISOTime.format(now.addingTimeInterval(TimeInterval(s.faults.clockSkewSeconds ?? 0))),
             "os": ["caption": s.os.caption, "version": s.os.version, "productType": s.os.productType,
                    "uiLanguage": s.os.uiLanguage, "lastBootUpTime": s.lastBootUpTime],
             "hotfixes": s.hotfixes.map { ["id": $0.id, "installedOn": $0.installedOn.map { $0 as Any } ?? NSNull()] },
@@ -210,6 +211,25 @@ struct Verbs {
         }
         let host: [String: Any] = ["computerName": s.os.computerName, "osName": s.os.caption, "osVersion": s.os.version]
         return VerbResult(ok: true, data: ["host": host, "guests": guests])
+    }
+
+    // MARK: diagnose
+
+    /// wuauserv, free space on C: and the KMS checks, from the guest's faults (healthy by default:
+    /// service running, 40 GB free, no KMS SRV record — a MAK guest needs none).
+    func diagnose() throws -> VerbResult {
+        let s = try StateStore.read(paths)
+        var records: [String] = []
+        var srvError: Any = NSNull()
+        if let srv = s.faults.kmsSRV, srv != "none" { records = [srv] }
+        else { srvError = "*** can't find _vlmcs._tcp: Non-existent domain" }
+        let reachable = s.faults.kms1688 != "unreachable"
+        let tcp: [[String: Any]] = records.map { r in
+            ["host": String(r[..<(r.lastIndex(of: ":") ?? r.endIndex)]), "reachable": reachable]
+        }
+        let kms: [String: Any] = ["srvRecords": records, "srvError": srvError, "tcp1688": tcp]
+        return VerbResult(ok: true, data: ["wuauserv": s.faults.wuauserv ?? "Running",
+                                           "systemDriveFreeBytes": s.faults.diskFreeBytes ?? 40_000_000_000, "kms": kms])
     }
 
     // MARK: restart

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "completion", "status", "activate-offline", "report",
-                      "collect", "sync", "plan", "apply", "exec", "discover"])
+                      "collect", "sync", "plan", "apply", "exec", "discover", "diagnose"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)

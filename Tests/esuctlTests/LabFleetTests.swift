@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Testing
 
@@ -203,6 +204,59 @@ final class LabFleet: @unchecked Sendable {
             out += String(digit)
         }
         return out
+    }
+
+    @Test func diagnoseFindsWhatTheGuestsAreMadeOf() throws {
+        let lab = try LabFleet()
+        func diagnose(_ host: String) throws -> (ESUCtlRun, [String: Any]) {
+            let r = try lab.esuctl(["diagnose", "--json", "--limit", host])
+            let rows = try #require(try ESUCtl.json(r) as? [[String: Any]], "\(r.stdout) \(r.stderr)")
+            return (r, try #require(rows.first))
+        }
+        func off(_ row: [String: Any]) -> [String: String] {
+            var out: [String: String] = [:]
+            for f in (row["findings"] as? [[String: Any]]) ?? [] where f["severity"] as? String != "ok" {
+                out[f["check"] as! String] = f["severity"] as? String
+            }
+            return out
+        }
+
+        let (healthy, ok) = try diagnose("r2-licensed")
+        #expect(healthy.status == 0, "\(healthy.stdout)")
+        #expect(ok["severity"] as? String == "ok" && off(ok).isEmpty, "\(ok)")
+
+        try lab.setGuest("r2-licensed", ["wuauserv=Stopped", "diskFreeBytes=1000000"])
+        let (sick, row) = try diagnose("r2-licensed")
+        #expect(sick.status == 4)
+        #expect(off(row) == ["wuauserv": "problem", "diskSpace": "problem"], "\(row)")
+        let text = try lab.esuctl(["diagnose", "--limit", "r2-licensed"])
+        #expect(text.status == 4)
+        #expect(text.stdout.hasPrefix("r2-licensed: problem: Windows Update service (wuauserv) is Stopped; only 1.0 MB free on the system drive\n"), "\(text.stdout)")
+
+        // The last failed activation, as esuctl recorded it, with the KMS checks behind it.
+        let audit = AuditLog(url: lab.base.appendingPathComponent("state/audit.jsonl"))
+        try audit.append(AuditEvent(runId: "test", host: "r2-key-installed", event: "step.result", step: "activate ESU Year 1",
+                                    windowsCode: "0xC004F074", detail: "activate: 0xC004F074"))
+        try lab.setGuest("r2-key-installed", ["kmsSRV=none", "kms1688=unreachable"])
+        let (kms, kmsRow) = try diagnose("r2-key-installed")
+        #expect(kms.status == 4)
+        #expect(off(kmsRow) == ["lastError": "problem", "kmsSRV": "problem"], "\(kmsRow)")
+        let findings = (kmsRow["findings"] as? [[String: Any]]) ?? []
+        let last = findings.first { $0["check"] as? String == "lastError" }
+        #expect((last?["remedy"] as? String)?.contains("slmgr /ato <ESU Activation ID>") == true)
+        try lab.setGuest("r2-key-installed", ["kmsSRV=kms01.lab:1688", "kms1688=unreachable"])
+        let (_, portRow) = try diagnose("r2-key-installed")
+        #expect(off(portRow) == ["lastError": "problem", "kms1688": "problem"], "\(portRow)")
+
+        try lab.setGuest("r2-arc", ["clockSkewSeconds=900"])
+        let (clock, clockRow) = try diagnose("r2-arc")
+        #expect(clock.status == 4)
+        #expect(off(clockRow) == ["clock": "problem"], "\(clockRow)")
+        let skew = ((clockRow["findings"] as? [[String: Any]]) ?? []).first { $0["check"] as? String == "clock" }
+        #expect((skew?["summary"] as? String)?.contains("ahead of the controller") == true)
+
+        let down = try lab.esuctl(["diagnose", "--limit", "r2-unreachable"])
+        #expect(down.status == 4 && down.stdout.hasPrefix("r2-unreachable: unreachable"), "\(down.stdout)")
     }
 
     @Test func phoneActivationEndToEnd() throws {
