@@ -79,12 +79,13 @@ enum DiagnoseCommand: Command {
         return .ok
     }
 
-    /// Per host, `windowsCode` of its latest failed `step.result` in the audit log.
+    /// Per host, the Windows code of its latest `step.result` in the audit log, when that result
+    /// failed: an error a later step got past is history, not a finding.
     static func lastErrorCodes(_ url: URL) -> [String: String] {
         guard let records = try? AuditReader.records(url) else { return [:] }
         var last: [String: String] = [:]
         for r in records where r.event == "step.result" {
-            if let host = r.host, let code = r.windowsCode { last[host] = code }
+            if let host = r.host { last[host] = r.windowsCode }
         }
         return last
     }
