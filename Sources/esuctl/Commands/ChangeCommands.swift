@@ -183,7 +183,9 @@ enum FleetChange {
         let settings = base
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
-        let inFlight = try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
+        // Hosts another live esuctl process holds are its business: their open intents are not unfinished.
+        let free = Set(targets.map(\.name)).filter { !HostLock.isHeld(stateDir: options.paths.dir, host: $0) }
+        let inFlight = try reportUnfinished(audit: audit, runId: runId, hosts: free)
         let settingsWithRestarts = { var s = settings; s.restartsInFlight = inFlight; return s }()
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
