@@ -5,7 +5,7 @@ import PackageDescription
 //   ESUCore  — pure rules core: domain values, catalog, facts, parsers, decisions. No I/O, no clock.
 //   Inventory    — pure parsing of Ansible INI inventories and --limit patterns. Foundation only.
 //   CLibSSH2, CCrypto — system libraries (Debian libssh2-1-dev, libssl-dev).
-//   Digest   — SHA-256 over libcrypto, for everything but the transport's internals.
+//   Digest   — SHA-256 over libcrypto: host-key fingerprints, the agent's hash, payloads, audit chains.
 //   SSHTransport — SSH sessions over libssh2: connect, host keys, auth, exec, SFTP. No C type is public.
 //   Fleet        — runs work on many hosts on dedicated threads with bounded concurrency; `exec` command.
 //   Agent    — the controller's half of the agent protocol: bootstrap, stdin framing, replies;
@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CCrypto"]),
         .target(
             name: "SSHTransport",
-            dependencies: ["CLibSSH2", "CCrypto"]
+            dependencies: ["CLibSSH2", "CCrypto", "Digest"]
         ),
         .target(
             name: "Fleet",

@@ -594,6 +594,69 @@ function Invoke-Activate($Request) {
     return New-Failure $code ("activation finished but the license status is " + $status)
 }
 
+# Phone activation. OfflineInstallationId is what `slmgr /dti <ID>` shows; it exists only once a
+# key is installed on the product.
+function Get-LicensingProduct([string]$Id, [string[]]$Properties) {
+    return @(Get-WmiObject -Class SoftwareLicensingProduct -Filter "ID='$Id'" -Property $Properties)
+}
+
+function Invoke-InstallationId($Request) {
+    $id = Get-Arg $Request 'activationId'
+    if (-not (Test-Guid $id)) { return New-Failure 'args' 'activationId is not a GUID' }
+    $id = $id.ToLowerInvariant()
+    try {
+        $product = Get-LicensingProduct $id @('ID', 'PartialProductKey', 'OfflineInstallationId')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($product.Count -eq 0) { return New-Failure 'not-found' ("no SoftwareLicensingProduct with ID " + $id) }
+    if (-not (ConvertTo-NullIfEmpty $product[0].PartialProductKey)) {
+        return New-Failure 'no-key' ("no product key is installed for " + $id + "; install the key first")
+    }
+    $iid = ConvertTo-NullIfEmpty $product[0].OfflineInstallationId
+    if ($null -eq $iid) { return New-Failure 'no-key' ("Windows gives no installation ID for " + $id) }
+    return New-Success ([ordered]@{ activationId = $id; installationId = [string]$iid })
+}
+
+function Invoke-DepositConfirmation($Request) {
+    $id = Get-Arg $Request 'activationId'
+    if (-not (Test-Guid $id)) { return New-Failure 'args' 'activationId is not a GUID' }
+    $id = $id.ToLowerInvariant()
+    if (-not $Secret) { return New-Failure 'args' 'no confirmation ID on stdin line 4' }
+    $cid = ($Secret -replace '[\s-]', '')
+    if ($cid -notmatch '^\d{48}$') { return New-Failure 'args' 'the confirmation ID on stdin is not 48 digits' }
+    try {
+        $product = Get-LicensingProduct $id @('ID', 'PartialProductKey', 'OfflineInstallationId')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($product.Count -eq 0) { return New-Failure 'not-found' ("no SoftwareLicensingProduct with ID " + $id) }
+    $iid = ConvertTo-NullIfEmpty $product[0].OfflineInstallationId
+    if ($null -eq $iid) { return New-Failure 'no-key' ("no product key is installed for " + $id + "; install the key first") }
+    try {
+        # The same WMI method `slmgr /atp` ends in.
+        $null = $product[0].DepositOfflineConfirmationId([string]$iid, $cid)
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    Update-LicenseStatus
+    try {
+        $after = Get-LicensingProduct $id @('ID', 'LicenseStatus', 'LicenseStatusReason')
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    if ($after.Count -eq 0) { return New-Failure 'not-found' ("SoftwareLicensingProduct " + $id + " vanished after the deposit") }
+    $status = Get-LicenseStatusName $after[0].LicenseStatus
+    if ($status -eq 'licensed') {
+        return New-Success ([ordered]@{ activationId = $id; licenseStatus = $status })
+    }
+    $reason = $null
+    try { $reason = $after[0].LicenseStatusReason } catch { }
+    $code = 'not-licensed'
+    if ($null -ne $reason -and [long]$reason -ne 0) { $code = Format-HResult ([long]$reason) }
+    return New-Failure $code ("the confirmation ID was deposited but the license status is " + $status)
+}
+
 function Invoke-Restart($Request) {
     $delay = Get-Arg $Request 'delaySeconds'
     $reason = Get-Arg $Request 'reason'
@@ -626,6 +689,73 @@ function Invoke-Restart($Request) {
     return New-Success ([ordered]@{ scheduled = $true; lastBootUpTime = $lastBoot })
 }
 
+# Hyper-V: the host's virtual machines and what each one's KVP integration service reports
+# (Msvm_KvpExchangeComponent.GuestIntrinsicExchangeItems, one CIM-XML INSTANCE per item). A VM
+# that is off or has no KVP data is listed with items = null, never dropped.
+function ConvertFrom-KvpItem([string]$Xml) {
+    $doc = [xml]$Xml
+    $name = $null
+    $data = $null
+    foreach ($p in @($doc.SelectNodes('/INSTANCE/PROPERTY'))) {
+        $v = $p.SelectSingleNode('VALUE')
+        if ($null -eq $v) { continue }
+        $n = $p.GetAttribute('NAME')
+        if ($n -eq 'Name') { $name = [string]$v.InnerText }
+        if ($n -eq 'Data') { $data = [string]$v.InnerText }
+    }
+    if ($null -eq $name) { return $null }
+    return [ordered]@{ name = $name; data = $data }
+}
+
+function Invoke-ListGuests($Request) {
+    try {
+        $os = Get-WmiObject -Class Win32_OperatingSystem
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    $hostName = [string]$os.CSName
+    if (-not $hostName) { $hostName = [string]$env:COMPUTERNAME }
+    $hostRecord = [ordered]@{
+        computerName = $hostName
+        osName       = ([string]$os.Caption).Trim()
+        osVersion    = [string]$os.Version
+    }
+    try {
+        $systems = @(Get-WmiObject -Namespace 'root\virtualization\v2' -Class Msvm_ComputerSystem)
+        $components = @(Get-WmiObject -Namespace 'root\virtualization\v2' -Class Msvm_KvpExchangeComponent)
+    } catch {
+        return New-FailureFromException $_.Exception 'wmi'
+    }
+    $kvpBySystem = @{}
+    foreach ($c in $components) { $kvpBySystem[[string]$c.SystemName] = $c }
+    $guests = New-Object Collections.ArrayList
+    foreach ($vm in $systems) {
+        # The host's own Msvm_ComputerSystem is named after the computer; a VM's Name is its GUID.
+        # (Caption is localized, so it cannot tell them apart.)
+        if (-not (Test-Guid ([string]$vm.Name))) { continue }
+        $items = $null
+        $kvp = $kvpBySystem[[string]$vm.Name]
+        if ($null -ne $kvp) {
+            $raw = @($kvp.GuestIntrinsicExchangeItems | Where-Object { $_ })
+            if ($raw.Count -gt 0) {
+                $list = New-Object Collections.ArrayList
+                foreach ($x in $raw) {
+                    $item = $null
+                    try { $item = ConvertFrom-KvpItem ([string]$x) } catch { $item = $null }
+                    if ($null -ne $item) { $null = $list.Add($item) }
+                }
+                $items = @($list.ToArray())
+            }
+        }
+        $null = $guests.Add([ordered]@{
+            name         = [string]$vm.ElementName
+            enabledState = [int]$vm.EnabledState
+            items        = $items
+        })
+    }
+    return New-Success ([ordered]@{ host = $hostRecord; guests = @($guests.ToArray()) })
+}
+
 # ---------------------------------------------------------------------------------------------
 # Dispatch
 
@@ -647,6 +777,9 @@ try {
             'install-key' { $result = Invoke-InstallKey $request }
             'activate' { $result = Invoke-Activate $request }
             'restart' { $result = Invoke-Restart $request }
+            'installation-id' { $result = Invoke-InstallationId $request }
+            'deposit-confirmation' { $result = Invoke-DepositConfirmation $request }
+            'list-guests' { $result = Invoke-ListGuests $request }
             default { $result = New-Failure 'protocol' ('unknown verb: ' + $script:Verb) }
         }
     }

@@ -16,7 +16,13 @@ public struct AgentInvocation: Sendable {
     /// The request and (for `install-key`) the key. Contains the secret: never log it.
     public let stdin: Data
     /// The command line as the audit log records it (it holds no secret, by construction).
-    public var auditCommand: String { "\(commandLine) <stdin: agent \(AgentScripts.agentSHA256.prefix(12)), \(verb.name)\(verb.carriesSecret ? ", key \(verb.maskedSecret ?? "")" : "")>" }
+    public var auditCommand: String {
+        var extra = ""
+        if verb.carriesSecret { extra = ", key \(verb.maskedSecret ?? "")" }
+        if case .depositConfirmation(let id, let cid) = verb { extra = ", \(id.value), confirmation ID \(cid)" }
+        if case .installationId(let id) = verb { extra = ", \(id.value)" }
+        return "\(commandLine) <stdin: agent \(AgentScripts.agentSHA256.prefix(12)), \(verb.name)\(extra)>"
+    }
 
     public init(_ verb: AgentVerb) {
         self.verb = verb
@@ -48,6 +54,12 @@ public enum AgentVerb: Sendable {
     case installKey(ProductKey)
     case activate(ActivationID)
     case restart(delaySeconds: Int, reason: String)
+    /// `SoftwareLicensingProduct.OfflineInstallationId` (what `slmgr /dti` shows) for phone activation.
+    case installationId(ActivationID)
+    /// `DepositOfflineConfirmationId` with the phone activation's answer (sent on stdin line 4).
+    case depositConfirmation(ActivationID, ConfirmationID)
+    /// On a Hyper-V host: its VMs (`root\\virtualization\\v2`) with their KVP guest items.
+    case listGuests
 
     public var name: String {
         switch self {
@@ -56,12 +68,22 @@ public enum AgentVerb: Sendable {
         case .installKey: "install-key"
         case .activate: "activate"
         case .restart: "restart"
+        case .installationId: "installation-id"
+        case .depositConfirmation: "deposit-confirmation"
+        case .listGuests: "list-guests"
         }
     }
 
     var carriesSecret: Bool { if case .installKey = self { true } else { false } }
     var maskedSecret: String? { if case .installKey(let key) = self { key.masked } else { nil } }
-    var secretForStdin: String? { if case .installKey(let key) = self { key.revealForStdin() } else { nil } }
+    /// Stdin line 4: the product key, or the confirmation ID (not a secret, but kept off command lines alike).
+    var secretForStdin: String? {
+        switch self {
+        case .installKey(let key): key.revealForStdin()
+        case .depositConfirmation(_, let cid): cid.digits
+        default: nil
+        }
+    }
 
     /// `{"verb": ..., "args": {...}}`, compact and key-sorted so the same request is the same bytes.
     var requestJSON: String {
@@ -71,9 +93,9 @@ public enum AgentVerb: Sendable {
             args = ["esuActivationIds": ids.map(\.value), "windowsApplicationId": app.value]
         case .installPackage(let path, let sha, let kb):
             args = ["path": path, "sha256": sha.lowercased(), "kb": kb.description]
-        case .installKey:
+        case .installKey, .listGuests:
             args = [:]
-        case .activate(let id):
+        case .activate(let id), .installationId(let id), .depositConfirmation(let id, _):
             args = ["activationId": id.value]
         case .restart(let delay, let reason):
             args = ["delaySeconds": delay, "reason": reason]

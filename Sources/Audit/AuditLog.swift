@@ -41,10 +41,15 @@ public final class AuditLog: @unchecked Sendable {
     let operatorUser: String
     let operatorHost: String
     let clock: @Sendable () -> Date
+    /// Applied to every text field before it is written: the last guard against a secret that
+    /// arrived inside remote output or an operator's command.
+    let redact: @Sendable (String) -> String
 
-    public init(url: URL, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(url: URL, clock: @escaping @Sendable () -> Date = Date.init,
+                redact: @escaping @Sendable (String) -> String = { $0 }) {
         self.url = url
         self.clock = clock
+        self.redact = redact
         operatorUser = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
         operatorHost = ProcessInfo.processInfo.hostName
     }
@@ -79,16 +84,16 @@ public final class AuditLog: @unchecked Sendable {
         ]
         if let v = e.host { fields["host"] = v }
         if let v = e.step { fields["step"] = v }
-        if let v = e.command { fields["command"] = v }
+        if let v = e.command { fields["command"] = redact(v) }
         if let v = e.exitCode { fields["exitCode"] = Int(v) }
         if let v = e.windowsCode { fields["windowsCode"] = v }
         if let v = e.planDigest { fields["planDigest"] = v }
-        if let v = e.detail { fields["detail"] = v }
+        if let v = e.detail { fields["detail"] = redact(v) }
         for (name, data) in [("stdout", e.stdout), ("stderr", e.stderr)] {
             guard let data else { continue }
             fields[name + "Digest"] = SHA256.hex(data)
             fields[name + "Bytes"] = data.count
-            fields[name + "Head"] = String(decoding: data.prefix(AuditLog.headBytes), as: UTF8.self)
+            fields[name + "Head"] = redact(String(decoding: data.prefix(AuditLog.headBytes), as: UTF8.self))
         }
         let line = AuditLog.seal(fields) + "\n"
         let bytes = Array(line.utf8)

@@ -63,11 +63,8 @@ public struct Lab {
         try writePayloads(dir)
 
         let guests = o.scenario.guests(count: o.guests)
-        let ports = try freeLoopbackPorts(guests.count)
-        var endpoints: [String: String] = [:]
         progress("preparing \(guests.count) simulated guests")
-        for (guest, port) in zip(guests, ports) {
-            endpoints[guest.name] = "127.0.0.1:\(port)"
+        for guest in guests {
             guard let profile = guest.profile else { continue } // nothing listens there: "unreachable"
             var args = ["init", "--lab", dir.path, "--guest", guest.name, "--profile", profile,
                         "--restart-seconds", String(o.restartSeconds), "--lang", guest.language]
@@ -77,29 +74,48 @@ public struct Lab {
             try run(o.guestBinary.path, args)
         }
         let served = guests.filter { $0.profile != nil }
-        let mapping = Dictionary(uniqueKeysWithValues: served.map { (endpoints[$0.name]!, $0.name) })
-        try JSONSerialization.data(withJSONObject: mapping, options: [.prettyPrinted, .sortedKeys])
-            .write(to: dir.appendingPathComponent("guests.json"))
-
         let pub = try String(contentsOf: clientKey.appendingPathExtension("pub"), encoding: .utf8)
         try Data(pub.utf8).write(to: dir.appendingPathComponent("sshd/authorized_keys"))
         if user != NSUserName() { try run("/bin/chown", ["-R", user, dir.appendingPathComponent("guests").path]) }
 
         progress("starting sshd")
-        var pids: [Int32] = []
-        var state = State(scenario: o.scenario.rawValue, user: user, sshdPids: [], guests: endpoints)
-        do {
-            let servedPorts = served.map { Int(endpoints[$0.name]!.split(separator: ":")[1])! }
-            for (i, start) in stride(from: 0, to: servedPorts.count, by: guestsPerSSHD).enumerated() {
-                let chunk = Array(servedPorts[start..<min(start + guestsPerSSHD, servedPorts.count)])
-                pids.append(try startSSHD(index: i, ports: chunk, dir: dir, user: user, guestBinary: o.guestBinary))
-                state.sshdPids = pids
-                try writeState(state, dir)
+        var state = State(scenario: o.scenario.rawValue, user: user, sshdPids: [], guests: [:])
+        var endpoints: [String: String] = [:]
+        // A port the kernel handed out can be taken by someone else before sshd binds it; sshd
+        // then logs the failed bind, and the lab starts over with fresh ports.
+        for attempt in 1...3 {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("sshd").path)) ?? []
+            where file.hasSuffix(".log") {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent("sshd/\(file)"))
             }
-            try waitUntilListening(servedPorts, dir: dir)
-        } catch {
-            for pid in pids { kill(pid, SIGTERM) }
-            throw error
+            let ports = try freeLoopbackPorts(guests.count)
+            endpoints = Dictionary(uniqueKeysWithValues: zip(guests, ports).map { ($0.name, "127.0.0.1:\($1)") })
+            state.guests = endpoints
+            let mapping = Dictionary(uniqueKeysWithValues: served.map { (endpoints[$0.name]!, $0.name) })
+            try JSONSerialization.data(withJSONObject: mapping, options: [.prettyPrinted, .sortedKeys])
+                .write(to: dir.appendingPathComponent("guests.json"))
+            var pids: [Int32] = []
+            do {
+                let servedPorts = served.map { Int(endpoints[$0.name]!.split(separator: ":")[1])! }
+                for (i, start) in stride(from: 0, to: servedPorts.count, by: guestsPerSSHD).enumerated() {
+                    let chunk = Array(servedPorts[start..<min(start + guestsPerSSHD, servedPorts.count)])
+                    pids.append(try startSSHD(index: i, ports: chunk, dir: dir, user: user, guestBinary: o.guestBinary))
+                    state.sshdPids = pids
+                    try writeState(state, dir)
+                }
+                try waitUntilListening(servedPorts, dir: dir)
+                let logs = sshdLogs(dir)
+                if logs.contains("Bind to port") || logs.contains("Cannot bind") {
+                    for pid in pids { kill(pid, SIGTERM) }
+                    if attempt == 3 { throw LabError.sshdDidNotStart(log: logs) }
+                    progress("a port was taken; retrying with others")
+                    continue
+                }
+                break
+            } catch {
+                for pid in pids { kill(pid, SIGTERM) }
+                throw error
+            }
         }
 
         let hostKeyLine = try String(contentsOf: hostKey.appendingPathExtension("pub"), encoding: .utf8)
@@ -270,14 +286,18 @@ public struct Lab {
             pending = pending.filter { !accepts(port: $0) }
             if pending.isEmpty { break }
             if Date() > deadline {
-                let logs = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("sshd").path)) ?? []
-                let text = logs.filter { $0.hasSuffix(".log") }.compactMap {
-                    try? String(contentsOf: dir.appendingPathComponent("sshd/\($0)"), encoding: .utf8)
-                }.joined(separator: "\n")
+                let text = sshdLogs(dir)
                 throw LabError.sshdDidNotStart(log: text.isEmpty ? "(empty)" : text)
             }
             usleep(20_000)
         }
+    }
+
+    static func sshdLogs(_ dir: URL) -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("sshd").path)) ?? []
+        return files.filter { $0.hasSuffix(".log") }.sorted().compactMap {
+            try? String(contentsOf: dir.appendingPathComponent("sshd/\($0)"), encoding: .utf8)
+        }.joined(separator: "\n")
     }
 
     static func accepts(port: Int) -> Bool {

@@ -50,7 +50,7 @@ public final class HostRun {
                 // An earlier run restarted this guest and died before it came back: wait for it as
                 // that run would have, rather than report a guest that is still booting as failed.
                 progress(host, "waiting for the restart an earlier run started")
-                _ = waitUntilUp(bootTime: nil, deadline: since.addingTimeInterval(settings.restartTimeout))
+                _ = waitUntilUp(bootTime: nil, deadline: since.addingTimeInterval(settings.restartTimeout)) { _ in true }
             }
             // The longest real sequence is about ten steps; more means a step keeps not taking effect.
             for round in 0..<24 {
@@ -207,14 +207,21 @@ public final class HostRun {
     /// Runs the agent once. With `record`, the step's intent is on disk before the command is sent.
     @discardableResult
     func runAgent(_ verb: AgentVerb, record: Bool, step: Step? = nil) throws -> (AgentReply, RemoteOutput) {
+        try runAgent(verb, audited: record ? step?.summary : nil)
+    }
+
+    /// Runs the agent once. With a name, the change's intent is on disk (fsynced) before the
+    /// command is sent, and its result is recorded after, under that name.
+    @discardableResult
+    func runAgent(_ verb: AgentVerb, audited name: String?) throws -> (AgentReply, RemoteOutput) {
         let invocation = AgentInvocation(verb)
-        if record, let step { try intent(step, command: invocation.auditCommand) }
+        if let name { try intent(name, command: invocation.auditCommand) }
         let session = try connected()
         let output: RemoteOutput
         do {
             output = try session.run(invocation.commandLine, stdin: invocation.stdin, timeout: settings.commandTimeout)
         } catch {
-            if record, let step { try result(step, code: nil, error: "\(error)") }
+            if let name { try result(name, code: nil, error: "\(error)") }
             throw HostFailure(.failed, "\(verb.name): \(error)")
         }
         let reply: AgentReply
@@ -232,12 +239,12 @@ public final class HostRun {
             if let total = output.stdoutBytes, total > output.stdout.count {
                 message += " — the guest wrote \(total) bytes, more than the \(output.stdout.count) esuctl keeps; something on the guest prints before the agent's reply (a profile script, a verbose setting)"
             }
-            if record, let step { try result(step, output: output, code: windowsCode, error: message) }
+            if let name { try result(name, output: output, code: windowsCode, error: message) }
             var failure = HostFailure(outcome, "\(verb.name): \(message)")
             failure.windowsCode = windowsCode
             throw failure
         }
-        if record, let step { try result(step, output: output, code: nil, error: nil) }
+        if let name { try result(name, output: output, code: nil, error: nil) }
         return (reply, output)
     }
 
@@ -247,16 +254,18 @@ public final class HostRun {
         try runAgent(.restart(delaySeconds: 2, reason: "esuctl: \(reason)".prefix(200).description), record: true, step: step)
         session?.close()
         session = nil
-        let (back, lastError) = waitUntilUp(bootTime: bootTime, deadline: Date().addingTimeInterval(settings.restartTimeout))
+        // A new boot time proves the restart; without one, the cleared restart flag has to.
+        let (back, lastError) = waitUntilUp(bootTime: bootTime, deadline: Date().addingTimeInterval(settings.restartTimeout)) { facts in
+            bootTime.map { facts.os.lastBootUpTime != $0 } ?? !facts.pendingReboot.pending
+        }
         if back { return }
         try record(AuditEvent(runId: settings.runId, host: host, event: "restart.timeout", step: step.summary, detail: lastError))
         throw HostFailure(.unreachable, "the guest did not come back from its restart within \(Int(settings.restartTimeout)) s (\(lastError)); check it on the Hyper-V host")
     }
 
-    /// Polls with a growing interval until a collect succeeds (with a boot time other than
-    /// `bootTime`, when given) or the deadline passes. Returns whether the guest came back, and
-    /// the last reason it had not.
-    func waitUntilUp(bootTime: Timestamp?, deadline: Date) -> (Bool, String) {
+    /// Polls with a growing interval until a collect succeeds and `isBack` accepts its facts, or
+    /// the deadline passes. Returns whether the guest came back, and the last reason it had not.
+    func waitUntilUp(bootTime: Timestamp?, deadline: Date, isBack: (Facts) -> Bool) -> (Bool, String) {
         var wait = 0.2
         var lastError = "no answer"
         while Date() < deadline {
@@ -264,7 +273,7 @@ public final class HostRun {
             wait = min(wait * 1.5, 2)
             do {
                 let facts = try collect()
-                if facts.os.lastBootUpTime != bootTime || bootTime == nil { return (true, "") }
+                if isBack(facts) { return (true, "") }
                 lastError = "still running since \(bootTime.map(\.description) ?? "?")"
             } catch let failure as HostFailure {
                 lastError = failure.message
@@ -285,12 +294,12 @@ public final class HostRun {
         }
     }
 
-    func intent(_ step: Step, command: String) throws {
-        try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: step.summary, command: command))
+    func intent(_ step: String, command: String) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.intent", step: step, command: command))
     }
 
-    func result(_ step: Step, output: RemoteOutput? = nil, code: String?, error: String?) throws {
-        try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: step.summary,
+    func result(_ step: String, output: RemoteOutput? = nil, code: String?, error: String?) throws {
+        try record(AuditEvent(runId: settings.runId, host: host, event: "step.result", step: step,
                               exitCode: output?.exitStatus, windowsCode: code, stdout: output?.stdout, stderr: output?.stderr,
                               detail: error ?? "ok"))
     }

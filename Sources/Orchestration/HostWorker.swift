@@ -39,7 +39,8 @@ public struct RunSettings: Sendable {
     public var runId: String
     public var catalog: Catalog
     public var keys: [ESUYear: ProductKey]
-    /// Years to decide for when no keys are given (status: "is it fully covered?").
+    /// The ESU years decisions aim for: those with a key for a change; for a survey without keys,
+    /// those asked about (by default all: "is it fully covered?").
     public var keyYears: Set<ESUYear>
     public var payloadDir: URL?
     public var manifest: PayloadManifest?
@@ -72,6 +73,6 @@ public struct RunSettings: Sendable {
     }
 
     var context: DecisionContext {
-        DecisionContext(catalog: catalog, keyYears: keys.isEmpty ? keyYears : Set(keys.keys), today: today, allowRestart: allowRestart)
+        DecisionContext(catalog: catalog, keyYears: keyYears, today: today, allowRestart: allowRestart)
     }
 }

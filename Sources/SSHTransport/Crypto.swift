@@ -1,14 +1,8 @@
 internal import CCrypto
+import Digest
 import Foundation
 
 enum Crypto {
-    static func sha256(_ data: Data) -> Data {
-        var out = [UInt8](repeating: 0, count: 32)
-        let ok = data.withUnsafeBytes { esu_sha256($0.baseAddress, data.count, &out) }
-        precondition(ok == 1, "libcrypto SHA-256 failed")
-        return Data(out)
-    }
-
     static func hmacSHA1(key: Data, message: Data) -> Data {
         var out = [UInt8](repeating: 0, count: 20)
         let ok = key.withUnsafeBytes { k in
@@ -23,7 +17,7 @@ enum Crypto {
 public enum HostKeyFingerprint {
     /// `SHA256:` + unpadded base64 of the SHA-256 of the key blob, as `ssh-keygen -lf` shows it.
     public static func sha256(ofKeyBlob blob: Data) -> String {
-        var b64 = Crypto.sha256(blob).base64EncodedString()
+        var b64 = SHA256.digest(blob).base64EncodedString()
         while b64.hasSuffix("=") { b64.removeLast() }
         return "SHA256:" + b64
     }

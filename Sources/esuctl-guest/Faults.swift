@@ -24,8 +24,14 @@ enum Delivery {
         exit(exitStatus)
     }
 
+    /// Hangs like a stuck Windows process — until the session's channel goes away, which for a
+    /// real guest also ends the process. Without this, every hung test session would leave a
+    /// simulator process behind for good.
     static func hangForever() -> Never {
-        while true { sleep(3600) }
+        var p = pollfd(fd: 1, events: 0, revents: 0)
+        while true {
+            if poll(&p, 1, -1) > 0, p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { exit(1) }
+        }
     }
 
     /// N bytes of console-looking filler, written in 64 KiB pieces (never held whole in memory).

@@ -47,10 +47,41 @@ enum Licensing {
         return .success(())
     }
 
-    /// `DepositOfflineConfirmationId`: any all-digit confirmation ID of plausible length is accepted.
-    static func depositConfirmation(_ cid: String, index i: Int, in s: inout GuestState) -> Result<Void, HResultError> {
-        guard cid.count >= 42, cid.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .failure(.init("0xC004F02C")) }
+    /// The installation ID (`OfflineInstallationId`, `slmgr /dti`): 63 digits, deterministic per
+    /// guest, product and installed key. The lower-case hex SHA-256 of
+    /// `COMPUTERNAME|activationId|keySha256` (the partial key when no hash is stored), each hex
+    /// character replaced by its ASCII code modulo 10, the first 63 kept (docs/guest-simulator.md).
+    static func installationID(_ p: GuestState.Product, computerName: String) -> String {
+        let d = SHA256.hex(Array("\(computerName.uppercased())|\(p.activationId.lowercased())|\(p.keySha256 ?? p.partialProductKey ?? "")".utf8))
+        var out = ""
+        for scalar in d.unicodeScalars.prefix(63) { out += String(Int(scalar.value) % 10) }
+        return out
+    }
+
+    /// The confirmation ID the lab's "Microsoft" gives for an installation ID: 48 digits,
+    /// digit i = (iid[i] + iid[i + 15] + i) mod 10 (docs/guest-simulator.md).
+    static func confirmationID(for iid: String) -> String {
+        let d = iid.compactMap { $0.wholeNumberValue }
+        guard d.count >= 63 else { return "" }
+        var out = ""
+        for i in 0..<48 {
+            let digit: Int = (d[i] + d[i + 15] + i) % 10
+            out += String(digit)
+        }
+        return out
+    }
+
+    /// `DepositOfflineConfirmationId(installationId, confirmationId)`: the confirmation ID must be
+    /// the one `confirmationID(for:)` gives for this product's installation ID (spaces and hyphens
+    /// ignored). Malformed, wrong, or no key installed → 0xC004F02C (Windows' code for malformed
+    /// offline data; its code for a well-formed but wrong ID was not confirmed). Uses no MAK count.
+    static func depositConfirmation(_ cidText: String, index i: Int, in s: inout GuestState) -> Result<Void, HResultError> {
+        let cid = cidText.filter { $0 != " " && $0 != "-" }
+        guard cid.count == 48, cid.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .failure(.init("0xC004F02C")) }
         guard s.products[i].partialProductKey != nil else { return .failure(.init("0xC004F02C")) }
+        guard cid == confirmationID(for: installationID(s.products[i], computerName: s.os.computerName)) else {
+            return .failure(.init("0xC004F02C"))
+        }
         s.products[i].licenseStatus = 1
         return .success(())
     }

@@ -113,12 +113,5 @@ struct Slmgr {
         return "\(c.month!)/\(c.day!)/\(c.year!) \(h12):" + String(format: "%02d:%02d", c.minute!, c.second!) + (c.hour! < 12 ? " AM" : " PM")
     }
 
-    /// 63 digits derived from the product and its key hash (stable for a given installed key).
-    func installationID(_ p: GuestState.Product) -> String {
-        let d = SHA256.hex(Array((p.activationId + (p.keySha256 ?? p.partialProductKey ?? "")).utf8))
-        var digits = ""
-        for ch in d.unicodeScalars where digits.count < 63 { digits += String(Int(ch.value) % 10) }
-        while digits.count < 63 { digits += "0" }
-        return digits
-    }
+    func installationID(_ p: GuestState.Product) -> String { Licensing.installationID(p, computerName: s.os.computerName) }
 }

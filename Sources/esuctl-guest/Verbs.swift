@@ -23,6 +23,9 @@ struct Verbs {
         case "install-key": return try installKey(secret)
         case "activate": return try activate(args)
         case "restart": return try restart(args)
+        case "installation-id": return try installationID(args)
+        case "deposit-confirmation": return try depositConfirmation(args, secret)
+        case "list-guests": return try listGuests()
         default: return .fail("args", "unknown verb '\(verb)'")
         }
     }
@@ -147,6 +150,66 @@ struct Verbs {
             case .failure(let e): return (.fail(e.code, e.systemText(japanese: s.isJapanese)), false)
             }
         }
+    }
+
+    // MARK: phone activation
+
+    func installationID(_ args: [String: Any]) throws -> VerbResult {
+        guard let id = args["activationId"] as? String else { return .fail("args", "installation-id needs activationId") }
+        let s = try StateStore.read(paths)
+        guard let i = s.product(id) else { return .fail("not-found", "No SoftwareLicensingProduct has ID \(id.lowercased()).") }
+        guard s.products[i].partialProductKey != nil else {
+            return .fail("no-key", "no product key is installed for \(id.lowercased()); install the key first")
+        }
+        return VerbResult(ok: true, data: ["activationId": s.products[i].activationId,
+                                           "installationId": Licensing.installationID(s.products[i], computerName: s.os.computerName)])
+    }
+
+    func depositConfirmation(_ args: [String: Any], _ secret: String?) throws -> VerbResult {
+        guard let id = args["activationId"] as? String else { return .fail("args", "deposit-confirmation needs activationId") }
+        guard let cid = secret, !cid.isEmpty else { return .fail("args", "deposit-confirmation needs the confirmation ID on stdin line 4") }
+        return try StateStore.update(paths) { s -> (VerbResult, Bool) in
+            guard let i = s.product(id) else {
+                return (.fail("not-found", "No SoftwareLicensingProduct has ID \(id.lowercased())."), false)
+            }
+            guard s.products[i].partialProductKey != nil else {
+                return (.fail("no-key", "no product key is installed for \(id.lowercased()); install the key first"), false)
+            }
+            switch Licensing.depositConfirmation(cid, index: i, in: &s) {
+            case .success:
+                return (VerbResult(ok: true, data: ["activationId": s.products[i].activationId,
+                                                    "licenseStatus": Verbs.statusWord(s.products[i].licenseStatus)]), true)
+            case .failure(let e): return (.fail(e.code, e.systemText(japanese: s.isJapanese)), false)
+            }
+        }
+    }
+
+    // MARK: list-guests
+
+    /// Only the Hyper-V host profile has `root\\virtualization\\v2`; its VMs are the lab's other
+    /// guests (`LABDIR/guests.json`), each answering from its own state: running with KVP items,
+    /// or off with none while it is down.
+    func listGuests() throws -> VerbResult {
+        let s = try StateStore.read(paths)
+        guard s.profile == "hyperv-host-2019" else {
+            return .fail("0x8004100E", s.isJapanese ? "名前空間が無効です " : "Invalid namespace ")
+        }
+        let mapData = FileManager.default.contents(atPath: paths.lab + "/guests.json") ?? Data("{}".utf8)
+        let map = ((try? JSONSerialization.jsonObject(with: mapData)) as? [String: String]) ?? [:]
+        var guests: [[String: Any]] = []
+        for name in Set(map.values).subtracting([paths.name]).sorted() {
+            guard let g = try? StateStore.read(GuestPaths(lab: paths.lab, name: name)) else { continue }
+            let down = g.downUntil.flatMap(ISOTime.parse).map { now < $0 } ?? false
+            let items: Any = down ? NSNull() : [
+                ["name": "FullyQualifiedDomainName", "data": g.os.computerName],
+                ["name": "OSName", "data": g.os.caption],
+                ["name": "OSVersion", "data": g.os.version],
+                ["name": "NetworkAddressIPv4", "data": "127.0.0.1"],
+            ]
+            guests.append(["name": name, "enabledState": down ? 3 : 2, "items": items])
+        }
+        let host: [String: Any] = ["computerName": s.os.computerName, "osName": s.os.caption, "osVersion": s.os.version]
+        return VerbResult(ok: true, data: ["host": host, "guests": guests])
     }
 
     // MARK: restart

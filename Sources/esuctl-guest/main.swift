@@ -6,6 +6,7 @@ import Foundation
 //                     [--restart-seconds N] [--lang en-US|ja-JP] [--computer-name NAME]
 //   esuctl-guest set  --lab LABDIR --guest NAME KEY=VALUE...
 //   esuctl-guest show --lab LABDIR --guest NAME
+//   esuctl-guest confirmation-id INSTALLATION_ID
 // See docs/guest-simulator.md.
 
 func die(_ msg: String, _ code: Int32 = 64) -> Never {
@@ -59,6 +60,15 @@ struct Options {
 var emptyMask = sigset_t()
 sigemptyset(&emptyMask)
 sigprocmask(SIG_SETMASK, &emptyMask, nil)
+
+// `esuctl-guest confirmation-id IID`: the lab's stand-in for Microsoft's phone activation.
+if CommandLine.arguments.dropFirst().first == "confirmation-id" {
+    let iid = CommandLine.arguments.dropFirst(2).joined().filter { $0 != " " && $0 != "-" }
+    guard iid.count == 63, iid.allSatisfy({ $0.isASCII && $0.isNumber }) else { die("confirmation-id takes the 63-digit installation ID") }
+    let cid = Array(Licensing.confirmationID(for: iid))
+    Out.write(Data((stride(from: 0, to: 48, by: 6).map { String(cid[$0..<$0 + 6]) }.joined(separator: "-") + "\n").utf8))
+    exit(0)
+}
 
 let opts = Options(Array(CommandLine.arguments.dropFirst()))
 guard let lab = opts.lab else { die("--lab LABDIR is required") }

@@ -12,7 +12,7 @@ protocol Command: Sendable {
 @main
 enum ESUCtl {
     static let commands: [any Command.Type] = [
-        ParseCommand.self, DecideCommand.self, ExplainCommand.self, CatalogCommand.self, LabCommand.self, AuditCommand.self, CollectCommand.self, StatusCommand.self, SyncCommand.self, PlanCommand.self, ApplyCommand.self, ExecShellCommand.self,
+        ParseCommand.self, DecideCommand.self, ExplainCommand.self, CatalogCommand.self, LabCommand.self, AuditCommand.self, CollectCommand.self, StatusCommand.self, SyncCommand.self, PlanCommand.self, ApplyCommand.self, ExecShellCommand.self, ActivateOfflineCommand.self, ReportCommand.self, DiscoverCommand.self, CompletionCommand.self,
     ]
 
     static var usage: String {

@@ -25,7 +25,36 @@ enum Windows {
         .installKey(key),
         .activate(try! ActivationID("e3e2690b-931c-4c80-b1ff-dffba8a81988")),
         .restart(delaySeconds: 5, reason: "esuctl: ESU preparation package installed"),
+        .installationId(try! ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")),
+        .depositConfirmation(try! ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4"), try! ConfirmationID(String(repeating: "123456-", count: 7) + "654321")),
+        .listGuests,
     ]
+
+    @Test func listGuestsSendsNoArgumentsAndNoSecret() throws {
+        let inv = AgentInvocation(.listGuests)
+        let lines = String(decoding: inv.stdin, as: UTF8.self).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(String(decoding: Data(base64Encoded: lines[2])!, as: UTF8.self) == #"{"args":{},"verb":"list-guests"}"#)
+        #expect(inv.auditCommand.hasSuffix(", list-guests>"))
+    }
+
+    @Test func phoneActivationVerbs() throws {
+        let id = try ActivationID("c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4")
+        let cid = try ConfirmationID(String(repeating: "123456 ", count: 7) + "654321")
+        for (verb, name, line4) in [(AgentVerb.installationId(id), "installation-id", nil as String?),
+                                    (.depositConfirmation(id, cid), "deposit-confirmation", String(repeating: "123456", count: 7) + "654321")] {
+            let inv = AgentInvocation(verb)
+            let lines = String(decoding: inv.stdin, as: UTF8.self).split(separator: "\n").map(String.init)
+            let request = try #require(try JSONSerialization.jsonObject(with: Data(base64Encoded: lines[2])!) as? [String: Any])
+            #expect(request["verb"] as? String == name)
+            #expect(request["args"] as? [String: String] == ["activationId": id.value])
+            #expect(lines.count == (line4 == nil ? 3 : 4))
+            if let line4 { #expect(String(decoding: Data(base64Encoded: lines[3])!, as: UTF8.self) == line4) }
+            // Nothing but the shared bootstrap on the command line.
+            #expect(inv.commandLine == AgentInvocation(.activate(id)).commandLine)
+            #expect(inv.auditCommand.contains(name))
+        }
+    }
 
     @Test func embeddedScriptsAreTheFilesInTheRepository() throws {
         let agent = try Data(contentsOf: Self.root.appendingPathComponent("agent-scripts/esuctl-agent.ps1"))
@@ -73,6 +102,9 @@ enum Windows {
         if case .installKey = verb {
             #expect(lines.count == 4)
             #expect(String(decoding: try #require(Data(base64Encoded: lines[3])), as: UTF8.self) == Self.key.revealForStdin())
+        } else if case .depositConfirmation(_, let cid) = verb {
+            #expect(lines.count == 4)
+            #expect(String(decoding: try #require(Data(base64Encoded: lines[3])), as: UTF8.self) == cid.digits)
         } else {
             #expect(lines.count == 3)
         }

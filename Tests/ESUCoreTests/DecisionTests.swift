@@ -107,6 +107,8 @@ let ruleTable: [RuleCase] = [
              F.context(keys: [1, 2]), state: .compliant, reason: "ESU Years 1, 2 licensed"),
     RuleCase("no keys and nothing licensed", F.facts(kbs: F.prereqs), F.context(keys: []),
              state: .blocked, reason: "no ESU year is licensed and no key is held", remedy: "year3 ="),
+    RuleCase("a key already on the host is activated without holding it", F.facts(kbs: F.prereqs, years: [.keyInstalled, .absent, .absent]),
+             F.context(keys: []), state: .actionRequired, next: act(1), planned: [act(1)], projected: .compliant, reason: "not activated"),
     RuleCase("no keys: prerequisites are still installed", F.facts(), F.context(keys: []),
              state: .actionRequired, next: ssu, planned: [ssu, prep], projected: .blocked, reason: "servicing stack"),
     RuleCase("only Year 1 has begun", F.facts(kbs: F.prereqs), F.context(today: "2024-01-15"),

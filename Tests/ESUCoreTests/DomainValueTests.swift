@@ -140,3 +140,18 @@ import Testing
         #expect(try Timestamp("2026-10-14T01:00:00.250Z").description == "2026-10-14T01:00:00Z")
     }
 }
+
+@Suite struct ProductKeyScrubTests {
+    @Test(arguments: [
+        ("slmgr /ipk BBBBB-CCCCC-DDDDD-FFFFF-GH7K9 done", "slmgr /ipk XXXXX-XXXXX-XXXXX-XXXXX-GH7K9 done"),
+        ("bbbbb-ccccc-ddddd-fffff-gh7k9", "XXXXX-XXXXX-XXXXX-XXXXX-gh7k9"),
+        ("two: BBBBB-CCCCC-DDDDD-FFFFF-GH7K9,QQQQQ-RRRRR-TTTTT-VVVVV-WX234.", "two: XXXXX-XXXXX-XXXXX-XXXXX-GH7K9,XXXXX-XXXXX-XXXXX-XXXXX-WX234."),
+        ("no key here: AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", "no key here: AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"), // A, E are not key characters
+        ("id c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4", "id c0a2ea62-12ad-435b-ab4f-c9bfab48dbc4"),
+        ("ライセンス BBBBB-CCCCC-DDDDD-FFFFF-GH7K9", "ライセンス XXXXX-XXXXX-XXXXX-XXXXX-GH7K9"),
+        ("", ""),
+    ])
+    func scrubsKeyShapedRuns(_ text: String, _ expected: String) {
+        #expect(ProductKey.scrub(text) == expected)
+    }
+}

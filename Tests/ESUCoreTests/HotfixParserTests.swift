@@ -144,7 +144,7 @@ import Testing
         let clock = ContinuousClock()
         let elapsed = clock.measure { #expect(HotfixParser.parse(text).map(\.description) == ["KB5017220", "KB5029368"]) }
         // Not a timing test: a generous bound that only a quadratic parser would break.
-        #expect(elapsed < .seconds(60))
+        #expect(elapsed < .seconds(300))
         let oneLine = String(repeating: "x", count: 10_000_000) + " KB5029368"
         #expect(HotfixParser.parse(oneLine).map(\.description) == ["KB5029368"])
     }

@@ -46,7 +46,7 @@ import Testing
         let csv = StatusRow.csv([r])
         let lines = csv.components(separatedBy: "\r\n")
         #expect(lines[0] == StatusRow.csvHeader.joined(separator: ","))
-        #expect(lines[1] == "h1,unknown,unreachable,,,,,,,,\"refused, \"\"twice\"\"\",,")
+        #expect(lines[1] == "h1,unknown,unreachable,,,,,,,,\"refused, \"\"twice\"\"\",,,,,")
         #expect(csv.hasSuffix("\r\n"))
     }
 }

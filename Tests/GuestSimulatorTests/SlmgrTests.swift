@@ -88,7 +88,11 @@ extension SlmgrTests {
         let ph = try Lab(profile: "key-installed", keyHashes: [(1, SequenceTests.keyHash)])
         r = try ph.raw("cscript //nologo slmgr.vbs /atp 12345 \(y1)")
         #expect(r.text == "Error: 0xC004F02C The software Licensing Service reported that the format for the offline activation data is incorrect\r\n\r\n")
-        r = try ph.raw("cscript //nologo slmgr.vbs /atp \(String(repeating: "1234567", count: 7)) \(y1)")
+        // 48 digits, but not the confirmation ID for this installation ID.
+        r = try ph.raw("cscript //nologo slmgr.vbs /atp \(String(repeating: "123456", count: 8)) \(y1)")
+        #expect(r.text.hasPrefix("Error: 0xC004F02C"))
+        let iid = try ph.raw("cscript //nologo slmgr.vbs /dti \(y1)").text.dropFirst("Installation ID: ".count).prefix(63)
+        r = try ph.raw("cscript //nologo slmgr.vbs /atp \(SlmgrTests.confirmationID(String(iid))) \(y1)")
         #expect(r.text == "Confirmation ID for product \(y1) deposited successfully.\r\n\r\n")
         r = try ph.raw("cscript //nologo slmgr.vbs /dlv \(y1)")
         #expect(r.text.contains("License Status: Licensed\r\n"))
@@ -118,5 +122,17 @@ extension SlmgrTests {
         #expect(text.contains("\r\nプロダクト キーの一部: 3V66T\r\nライセンスの状態: ライセンスされています\r\nWindows の残りの再認証回数: 1000\r\nSKU の残りの再認証回数: 1000\r\n信頼された時刻: 2026/04/12 9:30:12\r\n"))
         // "ソ" in CP932 is 0x83 0x5C: the second byte is a backslash, so a UTF-8 reader would choke.
         #expect(Array(r.stdout.prefix(2)) == [0x83, 0x5C])
+    }
+
+    /// The lab's phone-activation rule, written from docs/guest-simulator.md:
+    /// digit i = (iid[i] + iid[i + 15] + i) mod 10, for i in 0..<48.
+    static func confirmationID(_ iid: String) -> String {
+        let d: [Int] = iid.compactMap { $0.wholeNumberValue }
+        var out = ""
+        for i in 0..<48 {
+            let digit: Int = (d[i] + d[i + 15] + i) % 10
+            out += String(digit)
+        }
+        return out
     }
 }

@@ -277,7 +277,8 @@ func expectSSHError(_ body: () throws -> Void) -> SSHError? {
         // Depending on whether the kernel queued us, either TCP or the SSH handshake waits in vain.
         #expect(e == .connectTimedOut(host: "127.0.0.1", port: port, seconds: 1.5)
             || e == .handshakeTimedOut(host: "127.0.0.1", port: port, seconds: 1.5))
-        #expect(elapsed >= 1.4 && elapsed < 4)
+        // Upper bounds are generous for a loaded CI machine; without the timeout this never returns.
+        #expect(elapsed >= 1.4 && elapsed < 30)
     }
 
     @Test func unresolvableName() throws {
@@ -360,7 +361,7 @@ func expectSSHError(_ body: () throws -> Void) -> SSHError? {
         let e = expectSSHError { _ = try s.exec("sleep 100000", options: ExecOptions(timeout: 1)) }
         let elapsed = Double(Deadline.now() - start) / 1e9
         #expect(e == .commandTimedOut(host: "127.0.0.1", seconds: 1))
-        #expect(elapsed >= 0.9 && elapsed < 4)
+        #expect(elapsed >= 0.9 && elapsed < 30) // the command sleeps for a day without the timeout
         // The channel was closed cleanly, so the connection is still good for the next command.
         #expect(try s.exec("echo again", options: ExecOptions(timeout: 10)).stdout == Data("again\n".utf8))
     }

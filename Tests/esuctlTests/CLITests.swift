@@ -13,16 +13,19 @@ import Testing
         for args in [["--help"], ["-h"], ["help"]] {
             let r = try ESUCtl.run(args)
             #expect(r.status == 0)
-            for name in ["parse", "decide", "explain", "catalog", "lab", "audit"] { #expect(r.stdout.contains("  \(name) ")) }
+            for name in ["parse", "decide", "explain", "catalog", "lab", "audit", "completion"] { #expect(r.stdout.contains("  \(name) ")) }
         }
     }
 
-    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit"])
+    @Test(arguments: ["parse", "decide", "explain", "catalog", "lab", "audit", "completion", "status", "activate-offline", "report",
+                      "collect", "sync", "plan", "apply", "exec", "discover"])
     func everyCommandHasHelp(_ name: String) throws {
         for args in [[name, "--help"], ["help", name]] {
             let r = try ESUCtl.run(args)
             #expect(r.status == 0)
             #expect(r.stdout.hasPrefix("Usage: esuctl \(name)"))
+            #expect(r.stdout.contains("--help"))
+            #expect(r.stdout.contains("Example: esuctl \(name)") || r.stdout.contains("Examples:\n  esuctl \(name)"), "\(name) --help has no example")
             #expect(r.stderr.isEmpty)
         }
     }
@@ -41,6 +44,8 @@ import Testing
         (["explain", "banana"], "'banana' is not an error code"),
         (["catalog"], "missing subcommand"),
         (["catalog", "edit"], "unknown command 'catalog edit'"),
+        (["discover"], "missing --hyperv-host HOST"),
+        (["discover", "--hyperv-host", "hv", "--limit", "x"], "discover asks one host"),
     ])
     func usageErrorsExitTwoOnStderr(_ args: [String], _ message: String) throws {
         let r = try ESUCtl.run(args)

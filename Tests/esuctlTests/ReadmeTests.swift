@@ -4,7 +4,7 @@ import Testing
 /// Every `esuctl` command the READMEs show is run here, in the order shown (the lab commands
 /// build on each other), so the documentation cannot drift from the tool: each must succeed (0)
 /// or report host states (3, 4) and print a result.
-@Suite(.serialized) struct ReadmeTests {
+@Suite struct ReadmeTests {
     static func commands(in file: String) -> [String] {
         let text = (try? String(contentsOf: ESUCtl.root.appendingPathComponent(file), encoding: .utf8)) ?? ""
         var inBlock = false
@@ -25,13 +25,14 @@ import Testing
     @Test(arguments: ["README.md", "README.ja.md"])
     func everyCommandWorks(_ file: String) throws {
         let commands = Self.commands(in: file)
-        // A lab left over from an interrupted run must not make `lab up` fail.
-        _ = try ESUCtl.run(["lab", "down", "--dir", "/tmp/esuctl-lab"])
-        defer { _ = try? ESUCtl.run(["lab", "down", "--dir", "/tmp/esuctl-lab"]) }
+        // The README's lab lives in /tmp/esuctl-lab; each run here gets its own, so that two test
+        // runs on one machine (or a lab an operator left running) cannot meet.
+        let lab = "/tmp/esuctl-lab-readme-\(UUID().uuidString.prefix(8))"
+        defer { _ = try? ESUCtl.run(["lab", "down", "--dir", lab]) }
         for line in commands {
             // README lines are plain words: no quoting, pipes or variables to interpret.
             #expect(!line.contains("|") && !line.contains("$") && !line.contains("\""))
-            let words = line.split(separator: " ").map(String.init)
+            let words = line.split(separator: " ").map { $0.replacingOccurrences(of: "/tmp/esuctl-lab", with: lab) }
             let r = try ESUCtl.run(Array(words.dropFirst()))
             #expect([0, 3, 4].contains(r.status), "\(file): `\(line)` exited \(r.status): \(r.stderr)")
             #expect(!r.stdout.isEmpty, "\(file): `\(line)` printed nothing")

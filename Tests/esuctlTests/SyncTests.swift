@@ -92,6 +92,16 @@ import Testing
         #expect(plan.stdout.contains("r2-fresh: actionRequired"))
         let show = try ESUCtl.run(["plan", "show", planFile])
         #expect(show.status == 0 && show.stdout.contains("restarts allowed"))
+        let md = try ESUCtl.run(["plan", "show", planFile, "--format", "md"])
+        #expect(md.stdout.contains("| Host | Now | Steps | Ends | Reason |"))
+        #expect(md.stdout.contains("| r2-fresh | actionRequired | 1. install servicing stack update KB5029368<br>"))
+        let html = try ESUCtl.run(["plan", "show", planFile, "--format", "html"])
+        let page = lab.base.appendingPathComponent("plan.html")
+        try Data(html.stdout.utf8).write(to: page)
+        let check = try checkHTML(page)
+        #expect(check.status == 0, "\(check.output)")
+        #expect(html.stdout.contains("<li>install servicing stack update KB5029368</li>"))
+        #expect(try ESUCtl.run(["plan", "show", planFile, "--format", "pdf"]).status == 2)
 
         // A guest changes after approval: its part of the plan is refused, the rest applied.
         try lab.setGuest("r2-ssu-only", ["pendingReboot=true"])

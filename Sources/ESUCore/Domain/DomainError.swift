@@ -15,6 +15,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidESUYear(String)
     /// Not a `YYYY-MM-DD` date.
     case invalidDate(String)
+    /// Not the 48 digits of a phone-activation confirmation ID.
+    case invalidConfirmationID(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(s)' is not an ESU year; expected a year number such as 1, 2 or 3"
         case .invalidDate(let s):
             return "'\(s)' is not a date; expected YYYY-MM-DD (ISO 8601)"
+        case .invalidConfirmationID(let s):
+            return "'\(s)' is not a confirmation ID; expected the 48 digits the phone activation gives (8 blocks of 6, spaces or hyphens allowed)"
         }
     }
 }

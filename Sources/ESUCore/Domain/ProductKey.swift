@@ -35,6 +35,28 @@ public struct ProductKey: Hashable, Sendable, CustomStringConvertible, CustomDeb
     /// The full key, for writing to a remote command's stdin and nowhere else.
     public func revealForStdin() -> String { key }
 
+    /// Masks every product-key-shaped run (five groups of five key characters) inside `text`, for
+    /// text esuctl did not write itself (remote output, operator commands) before it is recorded.
+    public static func scrub(_ text: String) -> String {
+        let chars = Array(text)
+        guard chars.count >= 29 else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        var i = 0
+        func isKeyChar(_ c: Character) -> Bool { alphabet.contains(c) || alphabet.contains(Character(c.uppercased())) }
+        while i < chars.count {
+            if i + 29 <= chars.count, (0..<29).allSatisfy({ k in k % 6 == 5 ? chars[i + k] == "-" : isKeyChar(chars[i + k]) }),
+               i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber) {
+                out += "XXXXX-XXXXX-XXXXX-XXXXX-" + String(chars[(i + 24)..<(i + 29)])
+                i += 29
+            } else {
+                out.append(chars[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// Masks any text that might be a key (even a malformed one) down to its last five characters.
     public static func mask(_ text: String) -> String {
         let visible = text.filter { !$0.isWhitespace }.suffix(5)

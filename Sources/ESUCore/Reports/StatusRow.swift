@@ -20,9 +20,17 @@ public struct StatusRow: Codable, Equatable, Sendable {
     public private(set) var remedy: String?
     public let warnings: [String]
     public let lastCollected: String?
+    /// The last covered day of the highest licensed ESU year (ISO 8601), when one is licensed.
+    public let coverageEnd: String?
+    /// Days from the decision day to `coverageEnd`: 0 on the last day, negative once it has passed.
+    public let daysRemaining: Int?
+    /// Coverage ending within the horizon, already ended, or the ESU program over.
+    public let expiryWarning: String?
 
     /// The row for a host whose facts were collected (or read from the cache).
-    public init(facts: Facts, decision: Decision, catalog: Catalog, hypervisorHost: Bool) {
+    /// With `today`, the row carries the host's ESU expiry, warned about within `horizon` days.
+    public init(facts: Facts, decision: Decision, catalog: Catalog, hypervisorHost: Bool,
+                today: CalendarDay? = nil, horizon: Int = Expiry.defaultHorizon) {
         host = facts.host
         switch decision.role {
         case .esuEligible: role = "guest"
@@ -46,6 +54,16 @@ public struct StatusRow: Codable, Equatable, Sendable {
         remedy = decision.remedy
         warnings = decision.warnings
         lastCollected = facts.collectedAt.description
+        let expiry = today.flatMap { Expiry.assess(licensed: decision.licensedYears, catalog: catalog, today: $0, horizon: horizon) }
+        coverageEnd = expiry?.coverageEnd.description
+        daysRemaining = expiry?.daysRemaining
+        if let expiry {
+            expiryWarning = expiry.warning
+        } else if let today, decision.role == .esuEligible, today > catalog.programEnd {
+            expiryWarning = Expiry.programEndedNote(catalog)
+        } else {
+            expiryWarning = nil
+        }
     }
 
     /// The row for a host esuctl could not read.
@@ -60,6 +78,7 @@ public struct StatusRow: Codable, Equatable, Sendable {
         remedy = nil
         warnings = []
         self.lastCollected = lastCollected?.description
+        coverageEnd = nil; daysRemaining = nil; expiryWarning = nil
     }
 
     /// For a host whose run failed after its facts were read: the failure is what the row reports.
@@ -73,6 +92,9 @@ public struct StatusRow: Codable, Equatable, Sendable {
     }
 
     /// Whether this row calls for the operator: 0 fine, 3 needs action, 4 blocked or unreachable.
+    /// Whether the host's coverage ends within `days`, or has ended (hosts without a licensed year: no).
+    public func expires(within days: Int) -> Bool { daysRemaining.map { $0 <= days } ?? false }
+
     public var severity: Int {
         switch state {
         case HostState.compliant.rawValue, HostState.notApplicable.rawValue: 0
@@ -87,13 +109,15 @@ extension StatusRow {
     public static func exitCode(_ rows: [StatusRow]) -> Int { rows.map(\.severity).max() ?? 0 }
 
     public static let csvHeader = ["host", "role", "state", "os", "language", "ssu", "prepInstalled", "restartPending",
-                                   "esuYears", "next", "reason", "remedy", "lastCollected"]
+                                   "esuYears", "next", "reason", "remedy", "lastCollected",
+                                   "coverageEnd", "daysRemaining", "expiryWarning"]
 
     /// RFC 4180 fields: quoted when they hold a comma, quote or line break.
     public var csvFields: [String] {
         func b(_ v: Bool?) -> String { v.map { $0 ? "yes" : "no" } ?? "" }
         return [host, role, state, os ?? "", language ?? "", ssu ?? "", b(prepInstalled), b(restartPending),
-                esuYears.joined(separator: " "), next ?? "", reason, remedy ?? "", lastCollected ?? ""]
+                esuYears.joined(separator: " "), next ?? "", reason, remedy ?? "", lastCollected ?? "",
+                coverageEnd ?? "", daysRemaining.map(String.init) ?? "", expiryWarning ?? ""]
     }
 
     public static func csv(_ rows: [StatusRow]) -> String {

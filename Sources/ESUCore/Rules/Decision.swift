@@ -47,13 +47,15 @@ public struct Decision: Codable, Equatable, Sendable {
     public let plannedSteps: [Step]
     /// Where the predicted sequence ends: `compliant`, or `blocked` (e.g. a restart not allowed).
     public let projectedState: HostState
+    /// Why the predicted sequence stops, when it ends blocked.
+    public let projectedReason: String?
     public let reason: String
     public let remedy: String?
     public let warnings: [String]
     public let licensedYears: [LicensedYear]
 
     enum CodingKeys: String, CodingKey {
-        case host, role, state, nextStep, plannedSteps, projectedState, reason, remedy, warnings, licensedYears
+        case host, role, state, nextStep, plannedSteps, projectedState, projectedReason, reason, remedy, warnings, licensedYears
     }
 
     // Written by hand so that `nextStep` is an explicit null, as the JSON contract says.
@@ -65,6 +67,7 @@ public struct Decision: Codable, Equatable, Sendable {
         try c.encode(nextStep, forKey: .nextStep)
         try c.encode(plannedSteps, forKey: .plannedSteps)
         try c.encode(projectedState, forKey: .projectedState)
+        try c.encodeIfPresent(projectedReason, forKey: .projectedReason)
         try c.encode(reason, forKey: .reason)
         try c.encodeIfPresent(remedy, forKey: .remedy)
         try c.encode(warnings, forKey: .warnings)
@@ -110,7 +113,8 @@ public enum Rules {
             projected = assess(current, context)
         }
         return Decision(host: facts.host, role: now.role, state: now.state, nextStep: now.step,
-                        plannedSteps: steps, projectedState: projected.state, reason: now.reason,
+                        plannedSteps: steps, projectedState: projected.state,
+                        projectedReason: projected.state == .blocked && !steps.isEmpty ? projected.reason : nil, reason: now.reason,
                         remedy: now.remedy, warnings: now.warnings, licensedYears: now.licensed)
     }
 
@@ -206,8 +210,10 @@ public enum Rules {
         // operator holds a key for.
         let isLicensed = { (y: Catalog.Year) in licensed.contains { $0.year == y.year } }
         let begun = catalog.yearsBegun(by: context.today)
-        let missing = begun.filter { context.keyYears.contains($0.year) && !isLicensed($0) }
-        for gap in begun where !isLicensed(gap) && !context.keyYears.contains(gap.year) {
+        // A key already on the host needs only activation, whether or not the operator holds it.
+        let keyOnHost = { (y: Catalog.Year) in facts.license(y.activationId)?.partialProductKey != nil }
+        let missing = begun.filter { (context.keyYears.contains($0.year) || keyOnHost($0)) && !isLicensed($0) }
+        for gap in begun where !isLicensed(gap) && !context.keyYears.contains(gap.year) && !keyOnHost(gap) {
             if let later = missing.first(where: { $0.year > gap.year }) {
                 return blocked("ESU \(gap.year) is not licensed and no key is held for it, but ESU \(later.year) is to be installed: each year's license builds on the previous ones",
                                "add the ESU \(gap.year) key to the keys file (year\(gap.year.number) = …) or ESUCTL_ESU_KEY_YEAR\(gap.year.number), then run again")

@@ -60,6 +60,26 @@ struct Arguments {
         return value
     }
 
+    /// Removes every `--name VALUE` / `--name=VALUE`, in order (for options that may repeat).
+    mutating func options(_ names: String...) throws(UsageError) -> [String] {
+        var values: [String] = []
+        var i = 0
+        while i < tokens.count {
+            let token = tokens[i]
+            if names.contains(token) {
+                guard i + 1 < tokens.count else { throw .missingValue(token) }
+                values.append(tokens[i + 1])
+                tokens.removeSubrange(i...(i + 1))
+            } else if let name = names.first(where: { token.hasPrefix($0 + "=") }) {
+                values.append(String(token.dropFirst(name.count + 1)))
+                tokens.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        return values
+    }
+
     /// Removes all operands (non-option tokens) in order.
     mutating func operands() -> [String] {
         let words = tokens.filter { !Arguments.isOption($0) }

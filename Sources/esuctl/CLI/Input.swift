@@ -1,14 +1,17 @@
 import ESUCore
 import Foundation
 
-/// A file esuctl was asked to read and could not.
+/// A file esuctl was asked to read (or write) and could not.
 enum InputError: Error, CustomStringConvertible {
     /// The file does not exist or cannot be read.
     case unreadable(path: String, reason: String)
+    /// The file cannot be written (missing directory, permissions, full disk).
+    case unwritable(path: String, reason: String)
 
     var description: String {
         switch self {
         case .unreadable(let path, let reason): "cannot read '\(path)': \(reason)"
+        case .unwritable(let path, let reason): "cannot write '\(path)': \(reason)"
         }
     }
 }

@@ -1,3 +1,5 @@
+import Audit
+import ESUCore
 import Foundation
 
 /// Where esuctl keeps what it learns: facts per host, the audit log, locks.
@@ -19,6 +21,9 @@ struct StatePaths {
     }
 
     var factsDir: URL { dir.appendingPathComponent("facts") }
+
+    /// The audit log, with product keys scrubbed from anything recorded in it.
+    var auditLog: AuditLog { AuditLog(url: audit, redact: ProductKey.scrub) }
 
     func facts(host: String) -> URL { factsDir.appendingPathComponent("\(host).json") }
 

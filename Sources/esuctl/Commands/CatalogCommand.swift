@@ -16,6 +16,8 @@ enum CatalogCommand: Command {
       --json          Print the catalog document itself.
       --catalog FILE  Show this catalog instead of the built-in one (validated first).
       -h, --help      Show this help.
+
+    Example: esuctl catalog show --json > my-catalog.json
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

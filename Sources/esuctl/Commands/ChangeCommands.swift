@@ -26,6 +26,8 @@ enum SyncCommand: Command {
                              an exhausted MAK, 0xC004C008) although the host has not changed since.
 
     \(FleetOptions.help)
+
+    Example: esuctl sync -i hosts.ini --keys esu-keys --payloads payloads --allow-restart --dry-run
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
@@ -52,13 +54,13 @@ enum SyncCommand: Command {
 
     /// The dry run: every host's projection from freshly collected facts.
     static func preview(_ options: FleetOptions, keys: [ESUYear: ProductKey]) throws -> ExitStatus {
-        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys)
+        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys, change: true)
         var lines: [String] = []
         for o in outcomes {
             guard let d = o.decision else { lines.append("\(o.host): \(o.result.rawValue) — \(o.message ?? "")"); continue }
             lines.append("\(o.host): \(d.state.rawValue) — \(d.reason)")
             for (i, s) in d.plannedSteps.enumerated() { lines.append("  \(i + 1). \(s.summary)") }
-            if !d.plannedSteps.isEmpty { lines.append("  → \(d.projectedState.rawValue)\(d.projectedState == .blocked ? " (stops there)" : "")") }
+            if !d.plannedSteps.isEmpty { lines.append("  → \(d.projectedState.rawValue)\(d.projectedReason.map { ": \($0)" } ?? "")") }
             if let remedy = d.remedy, d.state == .blocked { lines.append("  remedy: \(remedy)") }
         }
         Terminal.out(lines.joined(separator: "\n"))
@@ -73,26 +75,36 @@ enum PlanCommand: Command {
     static let summary = "Save what sync would do, for change approval; `plan show FILE` renders it"
     static let help = """
     Usage: esuctl plan -i INVENTORY -o PLAN.json [--allow-restart] [--keys FILE] [options]
-           esuctl plan show PLAN.json
+           esuctl plan show PLAN.json [--format text|md|html]
 
     Collects every selected host and writes, per host, the steps esuctl would take and a digest of
     the facts they were computed from, with the catalog version and the inventory's digest. The
     plan is the approval: `esuctl apply PLAN.json` does exactly those steps and refuses any host
-    whose facts changed since. `plan show` prints the plan for a human.
+    whose facts changed since. `plan show` prints the plan for a human; --format md or html renders
+    it for a change ticket (self-contained HTML, no network references).
 
       -o, --output FILE   Where to write the plan. Required.
 
     \(FleetOptions.help)
+
+    Example: esuctl plan -i hosts.ini --keys esu-keys --allow-restart -o change-4711.json
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
         if args.wantsHelp { Terminal.out(help); return .ok }
         if let word = args.popWord() {
             guard word == "show" else { throw UsageError.unknownCommand("plan \(word)") }
+            let format = try args.option("--format") ?? "text"
             let files = args.operands()
             try args.finish()
             guard files.count == 1 else { throw UsageError.missing("PLAN.json") }
-            Terminal.out(try Plan.load(json: try Input.read(files[0])).summary)
+            let plan = try Plan.load(json: try Input.read(files[0]))
+            switch format {
+            case "text": Terminal.out(plan.summary)
+            case "md": Terminal.out(plan.markdown())
+            case "html": Terminal.out(plan.html())
+            default: throw UsageError.invalidValue(option: "--format", problem: "'\(format)' is not text, md or html")
+            }
             return .ok
         }
         guard let output = try args.option("-o", "--output") else { throw UsageError.missing("-o PLAN.json") }
@@ -100,7 +112,7 @@ enum PlanCommand: Command {
         try args.finish()
         let keys = try options.keys()
         let catalog = try options.catalog()
-        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys)
+        let (outcomes, rows) = try FleetSurvey.run(options, keys: keys, change: true)
         var hosts: [Plan.Host] = []
         var unreachable: [String: String] = [:]
         for o in outcomes {
@@ -109,17 +121,16 @@ enum PlanCommand: Command {
             hosts.append(Plan.Host(host: o.host, factsDigest: SHA256.hex(inputs.canonicalJSON), inputs: inputs, state: d.state,
                                    steps: d.plannedSteps, projectedState: d.projectedState, reason: d.reason))
         }
-        let settings = try options.settings(runId: "plan", catalog: catalog, keys: keys, dryRun: true)
         let plan = Plan(createdAt: Timestamp(Date()), createdBy: "\(NSUserName())@\(ProcessInfo.processInfo.hostName)",
                         decisionDay: options.now, catalogVersion: catalog.catalogVersion,
                         inventoryDigest: SHA256.hex(try Input.read(options.inventoryPath)),
-                        keyYears: (keys.isEmpty ? settings.keyYears : Set(keys.keys)).map(\.number).sorted(),
+                        keyYears: keys.keys.map(\.number).sorted(),
                         allowRestart: options.allowRestart, hosts: hosts, unreachable: unreachable)
         let data = plan.jsonData
         do { try data.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
             throw InputError.unreadable(path: output, reason: "cannot write the plan: \(error.localizedDescription)")
         }
-        try AuditLog(url: options.paths.audit).append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
+        try options.paths.auditLog.append(AuditEvent(runId: FleetOptions.newRunId(), event: "plan.created",
                                                                  planDigest: SHA256.hex(data), detail: output))
         Terminal.out(plan.summary)
         Terminal.out("plan written to \(output) (sha256 \(SHA256.hex(data)))")
@@ -140,6 +151,8 @@ enum ApplyCommand: Command {
     asks nothing (--yes is accepted and changes nothing). The plan's digest goes into the audit log.
 
     \(FleetOptions.help)
+
+    Example: esuctl apply change-4711.json -i hosts.ini --keys esu-keys --payloads payloads
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
@@ -157,10 +170,12 @@ enum ApplyCommand: Command {
         }
         options.now = plan.decisionDay
         options.allowRestart = plan.allowRestart
-        options.keyYears = plan.keyYears.map(String.init).joined(separator: ",")
         options.limit = (plan.hosts.map(\.host)).joined(separator: ",")
         guard !plan.hosts.isEmpty else { Terminal.out("the plan lists no reachable host; nothing to do"); return .ok }
         let keys = try options.keys()
+        guard keys.keys.map(\.number).sorted() == plan.keyYears else {
+            throw PlanError.malformed(field: "keyYears", problem: "the plan was made with keys for years \(plan.keyYears.map(String.init).joined(separator: ", ")), esuctl now has keys for \(keys.keys.map(\.number).sorted().map(String.init).joined(separator: ", ")); give the same keys (--keys) or make a new plan")
+        }
         return try FleetChange.run(options, keys: keys, runEvent: "apply.started",
                                    approved: Dictionary(plan.hosts.map { ($0.host, $0.steps) }, uniquingKeysWith: { a, _ in a }),
                                    planInputs: Dictionary(plan.hosts.map { ($0.host, $0.inputs) }, uniquingKeysWith: { a, _ in a }),
@@ -174,28 +189,27 @@ enum FleetChange {
                     planInputs: [String: DecisionInputs]? = nil, planDigest: String?, retryBlocked: Bool = false) throws -> ExitStatus {
         let targets = try options.targets()
         let catalog = try options.catalog()
-        let audit = AuditLog(url: options.paths.audit)
+        let audit = options.paths.auditLog
         try audit.ensureWritable()
         let runId = FleetOptions.newRunId()
-        var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, approved: approved)
+        var base = try options.settings(runId: runId, catalog: catalog, keys: keys, dryRun: false, change: true, approved: approved)
         base.planInputs = planInputs
         base.retryBlocked = retryBlocked
-        let settings = base
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
         // Hosts another live esuctl process holds are its business: their open intents are not unfinished.
         let free = Set(targets.map(\.name)).filter { !HostLock.isHeld(stateDir: options.paths.dir, host: $0) }
-        let inFlight = try reportUnfinished(audit: audit, runId: runId, hosts: free)
-        let settingsWithRestarts = { var s = settings; s.restartsInFlight = inFlight; return s }()
+        base.restartsInFlight = try reportUnfinished(audit: audit, runId: runId, hosts: free)
+        let settings = base
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
         let outcomes = BoundedRunner.run(targets.map(\.name), parallel: options.parallel) { host in
-            let o = HostRun(host: host, settings: settingsWithRestarts, connector: connector, audit: audit,
+            let o = HostRun(host: host, settings: settings, connector: connector, audit: audit,
                             progress: { h, what in progress.step(h, what) }).converge()
             progress.finished(host, o.result.rawValue + (o.stepsDone.isEmpty ? "" : " after \(o.stepsDone.count) steps"))
             return o
         }
-        let merged = FleetReport.rows(outcomes, targets: targets, catalog: catalog)
+        let merged = FleetReport.rows(outcomes, targets: targets, catalog: catalog, today: options.now)
         try audit.append(AuditEvent(runId: runId, event: "run.finished", detail: FleetReport.summary(merged)))
         Terminal.out(FleetReport.table(merged, width: FleetReport.terminalWidth))
         Terminal.out(FleetReport.summary(merged))
@@ -203,10 +217,8 @@ enum FleetChange {
     }
 
     /// A run that died leaves a step's intent without its result. Say so; this run collects first,
-    /// so the step is redone only if the host shows it still to do.
-    /// Returns the hosts an earlier run restarted and never saw again (no collect since), with
+    /// so the step is redone only if the host shows it still to do. Returns the hosts an earlier run restarted and never saw again (no collect since), with
     /// the time of the restart, so this run waits for them instead of finding them down.
-    @discardableResult
     static func reportUnfinished(audit: AuditLog, runId: String, hosts: Set<String>) throws -> [String: Date] {
         guard let records = try? AuditReader.records(audit.url) else { return [:] }
         var open: [String: AuditRecord] = [:]

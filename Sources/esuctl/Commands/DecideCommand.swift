@@ -20,6 +20,8 @@ enum DecideCommand: Command {
       --catalog FILE     Use this catalog instead of the built-in one.
       -h, --help         Show this help.
 
+    Example: esuctl decide --facts web01.json --now 2026-01-15 --key-years 1,2,3 --allow-restart
+
     Exit status: 0 compliant or not applicable, 3 action required, 4 blocked, 2 usage error,
     1 unreadable or malformed facts or catalog.
     """

@@ -1,3 +1,4 @@
+import Audit
 import Fleet
 import Foundation
 
@@ -26,12 +27,26 @@ enum ExecShellCommand: Command {
       --private-key FILE       Key file when the inventory names none.
       --ask-pass               Prompt for the SSH password (no echo); or set ESUCTL_SSH_PASSWORD.
       --output-cap BYTES       Output kept per stream and host (default 4 MiB).
+      --state-dir DIR          esuctl's state directory (for the audit log).
+      --audit FILE             The audit log; the command (with any product key masked) and the
+                               outcome are recorded there before and after it runs.
       -h, --help               Show this help.
+
+    Example: esuctl exec -i hosts.ini --limit web01 -- cscript //nologo %windir%\\system32\\slmgr.vbs /dli
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {
         if args.wantsHelp { Terminal.out(help); return .ok }
-        let status = runExec(arguments: args.remaining)
+        let paths = try StatePaths.from(&args)
+        let rest = args.remaining
+        let audit = paths.auditLog
+        try audit.ensureWritable()
+        let runId = FleetOptions.newRunId()
+        let command = rest.firstIndex(of: "--").map { rest[($0 + 1)...].joined(separator: " ") } ?? ""
+        try audit.append(AuditEvent(runId: runId, event: "exec.started", command: command,
+                                    detail: rest.prefix { $0 != "--" }.joined(separator: " ")))
+        let status = runExec(arguments: rest)
+        try audit.append(AuditEvent(runId: runId, event: "exec.finished", exitCode: status))
         return ExitStatus(rawValue: status) ?? .failure
     }
 }

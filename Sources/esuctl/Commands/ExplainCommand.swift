@@ -15,6 +15,8 @@ enum ExplainCommand: Command {
     Options:
       --json      Print {"code","symbol","meaning","remedy","retry","success"}.
       -h, --help  Show this help.
+
+    Example: esuctl explain 0xC004F074
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

@@ -32,6 +32,8 @@ enum LabCommand: Command {
       --restart-seconds N    How long a simulated restart keeps a guest down (default 3).
       -h, --help             Show this help.
 
+    Example: esuctl lab up --dir /tmp/esuctl-lab --scenario fresh --guests 50
+
     When run as root, the simulated sessions log in as the system user esuctl-lab (created if
     missing), whose shell is /bin/sh; DIR must then be reachable by that user.
     """

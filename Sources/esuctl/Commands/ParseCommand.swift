@@ -21,6 +21,8 @@ enum ParseCommand: Command {
 
     Options:
       -h, --help  Show this help.
+
+    Example: esuctl parse dlv slmgr-dlv.txt
     """
 
     static func run(_ args: inout Arguments) throws -> ExitStatus {

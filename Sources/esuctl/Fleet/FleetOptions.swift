@@ -1,5 +1,6 @@
 import Audit
 import ESUCore
+import Fleet
 import Foundation
 import Inventory
 import Orchestration
@@ -10,6 +11,7 @@ import SSHTransport
 struct FleetOptions {
     var inventoryPath: String
     var limit: String?
+    var shard: Shard?
     var parallel: Int
     var knownHosts: String?
     var hostKeyPolicy: HostKeyPolicy
@@ -23,11 +25,15 @@ struct FleetOptions {
     var payloadsPath: String?
     var allowRestart: Bool
     var restartTimeout: Double
+    var askPass: Bool
+    /// Days ahead within which `status` warns that ESU coverage ends (`--expiry-horizon`).
+    var expiryHorizon: Int = Expiry.defaultHorizon
 
     static let help = """
     Hosts:
       -i, --inventory FILE      Ansible INI inventory (default: inventory/hosts.ini).
       --limit PATTERN           Only these hosts: names, groups, globs; comma-separated.
+      --shard K/N               Only this controller's slice of the selection (see docs/scale-out.md).
       --parallel N              Hosts worked on at once (default 32).
       --known-hosts FILE        known_hosts to verify host keys against (default ~/.ssh/known_hosts).
       --host-key-policy P       strict (default: unknown or changed keys are refused) or accept-new.
@@ -41,14 +47,20 @@ struct FleetOptions {
       --catalog FILE            Use this catalog instead of the built-in one.
       --keys FILE               ESU keys file (`yearN = KEY`, mode 0600); or ESUCTL_ESU_KEY_YEAR1..3.
       --key-years LIST          Without keys: the years to check for (default: every year in the catalog).
+      --ask-pass                Prompt (no echo) for the SSH password.
+      -h, --help                Show this help.
     SSH login: the inventory's ansible_user and ansible_ssh_private_key_file, else the current user
-    and ~/.ssh/id_*; ssh-agent when SSH_AUTH_SOCK is set; a password only from ESUCTL_SSH_PASSWORD.
+    and ~/.ssh/id_*; ssh-agent when SSH_AUTH_SOCK is set; a password from ESUCTL_SSH_PASSWORD or
+    --ask-pass, a key passphrase from ESUCTL_KEY_PASSPHRASE or a prompt — never from the command line.
     """
 
     /// Reads the shared options; the command reads its own before or after.
     static func parse(_ args: inout Arguments) throws -> FleetOptions {
         let inventory = try args.option("-i", "--inventory") ?? Inventory.defaultPath
         let limit = try args.option("--limit")
+        let shard = try args.option("--shard").map { text throws(UsageError) -> Shard in
+            do throws(Shard.ParseError) { return try Shard(text) } catch { throw .invalidValue(option: "--shard", problem: error.description) }
+        }
         let parallelText = try args.option("--parallel") ?? "32"
         guard let parallel = Int(parallelText), (1...1000).contains(parallel) else {
             throw UsageError.invalidValue(option: "--parallel", problem: "'\(parallelText)' is not a number from 1 to 1000")
@@ -58,7 +70,7 @@ struct FleetOptions {
             throw UsageError.invalidValue(option: "--host-key-policy", problem: "'\(policyText)' is not strict or accept-new")
         }
         return FleetOptions(
-            inventoryPath: inventory, limit: limit, parallel: parallel, knownHosts: try args.option("--known-hosts"),
+            inventoryPath: inventory, limit: limit, shard: shard, parallel: parallel, knownHosts: try args.option("--known-hosts"),
             hostKeyPolicy: policy, paths: try StatePaths.from(&args),
             timeout: try seconds(args.option("--timeout"), default: 300, option: "--timeout"),
             connectTimeout: try seconds(args.option("--connect-timeout"), default: 10, option: "--connect-timeout"),
@@ -66,7 +78,8 @@ struct FleetOptions {
             catalogPath: try args.option("--catalog"), keysPath: try args.option("--keys"),
             keyYears: try args.option("--key-years"), payloadsPath: try args.option("--payloads"),
             allowRestart: args.flag("--allow-restart"),
-            restartTimeout: try seconds(args.option("--restart-timeout"), default: 900, option: "--restart-timeout"))
+            restartTimeout: try seconds(args.option("--restart-timeout"), default: 900, option: "--restart-timeout"),
+            askPass: args.flag("--ask-pass"))
     }
 
     static func seconds(_ text: String?, default value: Double, option: String) throws(UsageError) -> Double {
@@ -80,10 +93,19 @@ struct FleetOptions {
         return n * scale
     }
 
+    /// A span of days: `60d` or `60`, from 0 to 3650.
+    static func days(_ text: String, option: String) throws(UsageError) -> Int {
+        let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+        guard let n = Int(digits), (0...3650).contains(n) else {
+            throw .invalidValue(option: option, problem: "'\(text)' is not a number of days such as 60d")
+        }
+        return n
+    }
+
     /// The selected hosts, in inventory order.
     func targets() throws -> [TargetHost] {
         let inventory = try Inventory.load(path: inventoryPath)
-        return try inventory.select(limit).map { h in
+        return try inventory.select(limit).filter { shard?.contains($0.name) ?? true }.map { h in
             TargetHost(name: h.name, address: h.address, port: h.port ?? 22, user: h.user, keyFile: h.privateKeyFile.map(expandTilde),
                        isHypervisorHost: h.variables["esu_role"] == "hyperv-host" || h.groups.contains { $0.lowercased().contains("hyperv") })
         }
@@ -121,17 +143,32 @@ struct FleetOptions {
     func connector(for hosts: [TargetHost]) throws -> SSHGuestConnector {
         let store = try KnownHostsStore(path: knownHosts ?? KnownHostsStore.defaultPath)
         let env = ProcessInfo.processInfo.environment
+        var password = env["ESUCTL_SSH_PASSWORD"].flatMap { $0.isEmpty ? nil : Secret($0) }
+        if askPass {
+            guard let typed = SecretSource.promptNoEcho("SSH password: ") else {
+                throw UsageError.invalidValue(option: "--ask-pass", problem: "no terminal to read the password from; set ESUCTL_SSH_PASSWORD instead")
+            }
+            password = typed
+        }
+        let passphrases = PassphraseCache(environment: env, interactive: isatty(STDIN_FILENO) == 1)
         return SSHGuestConnector(
             hosts: Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
             options: ConnectOptions(knownHosts: store, hostKeyPolicy: hostKeyPolicy, connectTimeout: connectTimeout),
             defaultUser: env["USER"] ?? NSUserName(),
-            password: env["ESUCTL_SSH_PASSWORD"].flatMap { $0.isEmpty ? nil : Secret($0) },
+            password: password, passphrases: passphrases,
             useAgent: !(env["SSH_AUTH_SOCK"] ?? "").isEmpty)
     }
 
-    func settings(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], dryRun: Bool,
+    /// - Parameter change: for sync, plan and apply (dry runs included, so that they predict the
+    ///   real run): decisions aim at exactly the years there are keys for.
+    func settings(runId: String, catalog: Catalog, keys: [ESUYear: ProductKey], dryRun: Bool, change: Bool,
                   approved: [String: [Step]]? = nil) throws -> RunSettings {
-        let years = try keyYears.map { try DecideCommand.parseKeyYears($0) } ?? Set(catalog.years.map(\.year))
+        let years: Set<ESUYear>
+        if change || !keys.isEmpty {
+            years = Set(keys.keys)
+        } else {
+            years = try keyYears.map { try DecideCommand.parseKeyYears($0) } ?? Set(catalog.years.map(\.year))
+        }
         let payload = try payloads()
         return RunSettings(runId: runId, catalog: catalog, keys: keys, keyYears: years, payloadDir: payload?.0,
                            manifest: payload?.1, today: now, allowRestart: allowRestart, dryRun: dryRun,

@@ -4,11 +4,14 @@ import Orchestration
 
 /// Turns host outcomes into what the operator reads: a table on a terminal, JSON or CSV otherwise.
 enum FleetReport {
-    static func rows(_ outcomes: [HostOutcome], targets: [TargetHost], catalog: Catalog) -> [StatusRow] {
+    /// `today` is the decision day: each row's ESU expiry is counted from it, warned about within `horizon` days.
+    static func rows(_ outcomes: [HostOutcome], targets: [TargetHost], catalog: Catalog, today: CalendarDay,
+                     horizon: Int = Expiry.defaultHorizon) -> [StatusRow] {
         let hypervisor = Set(targets.filter(\.isHypervisorHost).map(\.name))
         return outcomes.map { o in
             if let facts = o.facts, let decision = o.decision {
-                let row = StatusRow(facts: facts, decision: decision, catalog: catalog, hypervisorHost: hypervisor.contains(o.host))
+                let row = StatusRow(facts: facts, decision: decision, catalog: catalog, hypervisorHost: hypervisor.contains(o.host),
+                                    today: today, horizon: horizon)
                 // A step that failed after the facts were read: report the failure, not the facts' state.
                 if let message = o.message, o.result.rawValue != decision.state.rawValue {
                     return row.failed(as: o.result.rawValue, message)
@@ -22,7 +25,7 @@ enum FleetReport {
 
     /// A plain table, widths fitted to the content; long reasons are cut on a terminal only.
     static func table(_ rows: [StatusRow], width: Int?) -> String {
-        let header = ["HOST", "ROLE", "OS", "SSU", "PREP", "RESTART", "ESU", "STATE", "NEXT / REASON", "COLLECTED"]
+        let header = ["HOST", "ROLE", "OS", "SSU", "PREP", "RESTART", "ESU", "COVERED UNTIL", "STATE", "NEXT / REASON", "COLLECTED"]
         func yn(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "-" }
         let body = rows.map { r -> [String] in
             let os = r.os.map { os -> String in
@@ -31,14 +34,22 @@ enum FleetReport {
                 return "\(name) \(version)\(r.language.map { " " + $0 } ?? "")"
             } ?? "-"
             return [r.host, r.role, os, r.ssu ?? "-", yn(r.prepInstalled), yn(r.restartPending),
-                    r.esuYears.isEmpty ? "-" : r.esuYears.joined(separator: ","), r.state,
+                    r.esuYears.isEmpty ? "-" : r.esuYears.joined(separator: ","),
+                    r.coverageEnd.map { "\($0) (\(r.daysRemaining ?? 0)d)" } ?? "-", r.state,
                     r.next ?? (r.remedy.map { "\(r.reason); \($0)" } ?? r.reason), r.lastCollected ?? "-"]
         }
-        let all = [header] + body
-        var widths = (0..<header.count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        var all = [header] + body
         if let width {
-            let fixed = widths.enumerated().filter { $0.offset != 8 }.map(\.element).reduce(0, +) + 2 * (header.count - 1)
-            widths[8] = max(20, min(widths[8], width - fixed))
+            // On a narrow terminal the least needed columns go first, then the reason is cut.
+            for drop in ["COLLECTED", "COVERED UNTIL", "OS"] where fits(all, width) == false {
+                if let c = all[0].firstIndex(of: drop) { all = all.map { row in var r = row; r.remove(at: c); return r } }
+            }
+        }
+        let columns = all[0].count
+        var widths = (0..<columns).map { c in all.map { $0[c].count }.max() ?? 0 }
+        if let width, let reason = all[0].firstIndex(of: "NEXT / REASON") {
+            let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (columns - 1)
+            widths[reason] = max(20, min(widths[reason], width - fixed))
         }
         return all.map { row in
             row.enumerated().map { c, cell in
@@ -47,6 +58,25 @@ enum FleetReport {
                 return c == row.count - 1 ? text : text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+
+    /// Whether the table fits `width` with at least 40 columns left for the reason.
+    static func fits(_ all: [[String]], _ width: Int) -> Bool {
+        guard let reason = all[0].firstIndex(of: "NEXT / REASON") else { return true }
+        let widths = (0..<all[0].count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (widths.count - 1)
+        return width - fixed >= min(40, widths[reason])
+    }
+
+    /// The expiry warnings under the table: one line per host, and the program's end said once.
+    static func expiryNotes(_ rows: [StatusRow], catalog: Catalog) -> String? {
+        let ended = Expiry.programEndedNote(catalog)
+        let endedHosts = rows.filter { $0.expiryWarning == ended }.map(\.host)
+        var lines = rows.compactMap { r in r.expiryWarning.flatMap { $0 == ended ? nil : "  \(r.host): \($0)" } }
+        if !endedHosts.isEmpty {
+            lines.insert("ESU program ended on \(catalog.programEnd); migrate these hosts to a supported Windows Server: \(endedHosts.joined(separator: ", "))", at: 0)
+        }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     static func summary(_ rows: [StatusRow]) -> String {

@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import Orchestration
 import SSHTransport
@@ -8,12 +9,14 @@ struct SSHGuestConnector: GuestConnector {
     let options: ConnectOptions
     let defaultUser: String
     let password: Secret?
+    let passphrases: PassphraseCache
     let useAgent: Bool
 
     func connect(_ name: String) throws -> GuestSession {
         guard let host = hosts[name] else { throw SSHError.nameResolutionFailed(host: name, reason: "not in the inventory") }
         let credentials = Credentials(user: host.user ?? defaultUser, privateKeyFiles: host.keyFile.map { [$0] } ?? defaultKeyFiles,
-                                      useAgent: useAgent, password: password)
+                                      useAgent: useAgent, password: password,
+                                      passphrase: { [passphrases] in passphrases.passphrase(forKey: $0) })
         return SSHGuestSession(session: try SSHSession.open(host: host.address, port: host.port, options: options, credentials: credentials))
     }
 
