@@ -389,8 +389,11 @@ import Testing
         try expectNothingDoneTwice(lab)
         let verify = try ESUCtl.run(["audit", "verify", "--state-dir", stateDir(lab).path])
         #expect(verify.status == 0, "\(verify.stdout)")
-        // The killed run's open intents were reported by the next one.
-        #expect(try records(lab).contains { $0["event"] as? String == "intent.unresolved" })
+        // Killed with an intent open: the next run reported it. (Killed after a restart's result,
+        // another host may or may not have had an intent open at that instant: not asserted.)
+        if event == "step.intent" {
+            #expect(try records(lab).contains { $0["event"] as? String == "intent.unresolved" })
+        }
     }
 }
 
