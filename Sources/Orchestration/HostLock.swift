@@ -2,7 +2,7 @@ import Foundation
 
 /// One esuctl process per host at a time: an exclusive `flock` on STATE_DIR/locks/HOST.lock, held
 /// for the whole run on that host and released by the kernel if the process dies.
-final class HostLock {
+public final class HostLock {
     let fd: Int32
 
     init?(stateDir: URL, host: String) {
@@ -12,6 +12,18 @@ final class HostLock {
         guard fd >= 0 else { return nil }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { close(fd); return nil }
         self.fd = fd
+    }
+
+    /// Whether another process (or this one) works on `host` now. An open intent in the audit log
+    /// whose host is locked belongs to a run that is alive, not to one that died.
+    public static func isHeld(stateDir: URL, host: String) -> Bool {
+        let path = stateDir.appendingPathComponent("locks/\(host).lock").path
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
     }
 
     func release() {

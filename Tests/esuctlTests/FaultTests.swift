@@ -323,6 +323,42 @@ import Testing
         try expectNothingDoneTwice(lab)
         try expectAuditWhole(lab)
         #expect(try records(lab).filter { $0["event"] as? String == "sync.started" }.count == 2)
+        // Neither run took the other's live intents for a dead run's.
+        #expect(try !records(lab).contains { $0["event"] as? String == "intent.unresolved" })
+    }
+
+    /// A second sync that starts while the first is inside a step (slow guest: the intent is open
+    /// for seconds) must not take that live intent for one a dead run left behind.
+    @Test func secondSyncStartedMidStep() throws {
+        let lab = try lab()
+        try lab.setGuest(Self.faulted, ["slowSeconds=3"])
+        var args = ["sync"] + changeArgs(lab) + lab.common
+        args[args.firstIndex(of: "--timeout")! + 1] = "30"
+        func start() throws -> Process {
+            let p = Process()
+            p.executableURL = ESUCtl.binary
+            p.arguments = args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let first = try start()
+        let deadline = Date().addingTimeInterval(60)
+        var open = false
+        while !open, first.isRunning, Date() < deadline {
+            open = try records(lab).contains { $0["event"] as? String == "step.intent" && $0["host"] as? String == Self.faulted }
+            if !open { usleep(5_000) }
+        }
+        #expect(open, "the first sync never started a step on the slow guest")
+        let second = try start()
+        second.waitUntilExit()
+        try lab.setGuest(Self.faulted, ["slowSeconds=none"]) // the rest at normal speed
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0 && [0, 4].contains(second.terminationStatus), "\(first.terminationStatus) \(second.terminationStatus)")
+        #expect(try !records(lab).contains { $0["event"] as? String == "intent.unresolved" }, "a live run's intent was reported as unfinished")
+        try expectNothingDoneTwice(lab)
+        try expectAuditWhole(lab)
     }
 
     /// SIGKILL when the audit log first shows `event` for `stepPrefix`, then sync again.
@@ -353,8 +389,11 @@ import Testing
         try expectNothingDoneTwice(lab)
         let verify = try ESUCtl.run(["audit", "verify", "--state-dir", stateDir(lab).path])
         #expect(verify.status == 0, "\(verify.stdout)")
-        // The killed run's open intents were reported by the next one.
-        #expect(try records(lab).contains { $0["event"] as? String == "intent.unresolved" })
+        // Killed with an intent open: the next run reported it. (Killed after a restart's result,
+        // another host may or may not have had an intent open at that instant: not asserted.)
+        if event == "step.intent" {
+            #expect(try records(lab).contains { $0["event"] as? String == "intent.unresolved" })
+        }
     }
 }
 

@@ -197,7 +197,9 @@ enum FleetChange {
         base.retryBlocked = retryBlocked
         try audit.append(AuditEvent(runId: runId, event: runEvent, planDigest: planDigest,
                                     detail: "\(targets.count) hosts; keys for years \(keys.keys.map(\.number).sorted()); restarts \(options.allowRestart ? "allowed" : "not allowed")"))
-        base.restartsInFlight = try reportUnfinished(audit: audit, runId: runId, hosts: Set(targets.map(\.name)))
+        // Hosts another live esuctl process holds are its business: their open intents are not unfinished.
+        let free = Set(targets.map(\.name)).filter { !HostLock.isHeld(stateDir: options.paths.dir, host: $0) }
+        base.restartsInFlight = try reportUnfinished(audit: audit, runId: runId, hosts: free)
         let settings = base
         let connector = try options.connector(for: targets)
         let progress = Progress(total: targets.count)
