@@ -234,11 +234,9 @@ enum FleetChange {
             default: break
             }
         }
-        let iso = ISO8601DateFormatter()
-        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var inFlight: [String: Date] = [:]
         for (host, r) in restarted where hosts.contains(host) {
-            if let time = r.time.flatMap(iso.date(from:)) { inFlight[host] = time }
+            if let time = r.time.flatMap({ try? Timestamp($0).date }) { inFlight[host] = time }
         }
         for (host, r) in open.sorted(by: { $0.key < $1.key }) where hosts.contains(host) {
             Terminal.err("\(host): an earlier run (\(r.runId ?? "?")) stopped during '\(r.step ?? "?")'; collecting first to see whether it took effect")

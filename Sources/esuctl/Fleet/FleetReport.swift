@@ -45,12 +45,8 @@ enum FleetReport {
                 if let c = all[0].firstIndex(of: drop) { all = all.map { row in var r = row; r.remove(at: c); return r } }
             }
         }
-        let columns = all[0].count
-        var widths = (0..<columns).map { c in all.map { $0[c].count }.max() ?? 0 }
-        if let width, let reason = all[0].firstIndex(of: "NEXT / REASON") {
-            let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (columns - 1)
-            widths[reason] = max(20, min(widths[reason], width - fixed))
-        }
+        var (widths, reason, room) = layout(all, width ?? 0)
+        if width != nil, let reason { widths[reason] = max(20, min(widths[reason], room)) }
         return all.map { row in
             row.enumerated().map { c, cell in
                 var text = cell
@@ -62,10 +58,17 @@ enum FleetReport {
 
     /// Whether the table fits `width` with at least 40 columns left for the reason.
     static func fits(_ all: [[String]], _ width: Int) -> Bool {
-        guard let reason = all[0].firstIndex(of: "NEXT / REASON") else { return true }
+        let (widths, reason, room) = layout(all, width)
+        guard let reason else { return true }
+        return room >= min(40, widths[reason])
+    }
+
+    /// Each column's natural width, the reason column, and the room `width` leaves for it.
+    static func layout(_ all: [[String]], _ width: Int) -> (widths: [Int], reason: Int?, room: Int) {
         let widths = (0..<all[0].count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        guard let reason = all[0].firstIndex(of: "NEXT / REASON") else { return (widths, nil, 0) }
         let fixed = widths.enumerated().filter { $0.offset != reason }.map(\.element).reduce(0, +) + 2 * (widths.count - 1)
-        return width - fixed >= min(40, widths[reason])
+        return (widths, reason, width - fixed)
     }
 
     /// The expiry warnings under the table: one line per host, and the program's end said once.
